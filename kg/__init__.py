@@ -1,0 +1,16 @@
+"""conflict-kg: news articles about armed conflicts → an OWL knowledge graph served over SPARQL.
+
+The pipeline is read → extract → map → reason → store → serve/export; see README.md.
+"""
+
+from .build import BuildReport, build, reason
+from .errors import InputError, KGError, QueryError, StoreError
+from .namespaces import CK, IRIs
+from .records import Attribution, Document, Entity, Extraction, Relation, Span
+from .sources import read_documents
+from .store import Store
+
+__all__ = [
+    "Attribution", "BuildReport", "CK", "Document", "Entity", "Extraction", "IRIs", "InputError",
+    "KGError", "QueryError", "Relation", "Span", "Store", "StoreError", "build", "read_documents", "reason",
+]

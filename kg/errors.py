@@ -1,0 +1,49 @@
+"""Exceptions raised by the public API.
+
+KGError
+ ├── InputError        an input file, line or request is unreadable or invalid (names it)
+ ├── StoreError        the on-disk store cannot be opened, is locked, or a write failed
+ │    └── StoreLockedError   another process holds the write lock
+ ├── QueryError        a SPARQL query or update is invalid or refused
+ │    ├── ForbiddenOperationError  SERVICE, LOAD, remote FROM …: would reach network or files
+ │    └── QueryTimeoutError        the query ran past its time limit
+ └── ModelError        the spaCy pipeline cannot be loaded
+
+The CLI prints ``str(error)`` as one line and exits non-zero; the server maps them to HTTP codes.
+"""
+
+from __future__ import annotations
+
+
+class KGError(Exception):
+    """Base class of every error the tool reports to a user."""
+
+
+class InputError(KGError):
+    def __init__(self, where: str, message: str):
+        self.where = where
+        super().__init__(f"{where}: {message}")
+
+
+class StoreError(KGError):
+    pass
+
+
+class StoreLockedError(StoreError):
+    pass
+
+
+class QueryError(KGError):
+    pass
+
+
+class ForbiddenOperationError(QueryError):
+    pass
+
+
+class QueryTimeoutError(QueryError):
+    pass
+
+
+class ModelError(KGError):
+    pass

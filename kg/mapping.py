@@ -1,0 +1,167 @@
+"""Map one document's extraction records to RDF triples for its named graph.
+
+Each relation becomes an n-ary node (a ck:Event such as ck:Capture, or a ck:Relationship such as
+ck:Leadership) with role properties; the reasoner derives the binary shortcuts (ck:captured, ...)
+from those roles through owl:propertyChainAxiom. Non-asserted relations (negated, hypothetical, ...)
+use only the generic ck:target role, so no shortcut is ever derived from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+
+from .namespaces import CK, GAF, GEO, GEONAMES, NIF, IRIs
+from .records import Attribution, Document, Extraction, Relation
+
+__all__ = ["EVENT_MODEL", "EventModel", "map_extraction"]
+
+Triple = tuple[URIRef, URIRef, object]
+
+
+@dataclass(frozen=True)
+class EventModel:
+    """How one relation property is reified: the node's class and the object's role."""
+
+    event_class: URIRef
+    object_role: URIRef
+
+
+EVENT_MODEL: dict[str, EventModel] = {
+    "captured": EventModel(CK.Capture, CK.capturedPlace),
+    "recaptured": EventModel(CK.Recapture, CK.recapturedPlace),
+    "backs": EventModel(CK.Support, CK.beneficiary),
+    "eliminated": EventModel(CK.Killing, CK.victim),
+    "attacked": EventModel(CK.Attack, CK.attackTarget),
+    "invaded": EventModel(CK.Invasion, CK.invadedPlace),
+    "leads": EventModel(CK.Leadership, CK.ledUnit),
+    "memberOf": EventModel(CK.Membership, CK.group),
+    "alliedWith": EventModel(CK.Alliance, CK.ally),
+    "opposes": EventModel(CK.Opposition, CK.opponent),
+}
+
+STATEMENT_CLASS = {"claimed": CK.Claim, "denied": CK.Denial, "confirmed": CK.Confirmation, "reported": CK.Report}
+ATTRIBUTION_SHORTCUT = {"claimed": CK.claimedBy, "denied": CK.deniedBy, "confirmed": CK.confirmedBy,
+                        "reported": CK.reportedBy}
+MODALITY = {"asserted": CK.Asserted, "negated": CK.Negated, "hypothetical": CK.Hypothetical,
+            "conditional": CK.Conditional, "intended": CK.Intended, "question": CK.Question}
+
+
+def _date_literal(value: str) -> Literal:
+    """'2024' → xsd:gYear, '2024-12' → xsd:gYearMonth, '2024-12-03' → xsd:date."""
+    datatype = {4: XSD.gYear, 7: XSD.gYearMonth}.get(len(value), XSD.date)
+    return Literal(value, datatype=datatype)
+
+
+def map_extraction(ex: Extraction, iris: IRIs) -> list[Triple]:
+    """All triples of one document's named graph."""
+    return list(_document_triples(ex.document, iris)) + list(_entity_triples(ex, iris)) + [
+        t for rel in ex.relations for t in _relation_triples(ex, rel, iris)
+    ]
+
+
+def _document_triples(doc: Document, iris: IRIs) -> Iterator[Triple]:
+    d = iris.document(doc.key)
+    yield d, RDF.type, CK.Document
+    yield d, CK.contentHash, Literal(doc.content_hash)
+    yield d, NIF.isString, Literal(doc.text)
+    yield d, DCTERMS.identifier, Literal(doc.id)
+    if doc.path:
+        yield d, PROV.hadPrimarySource, Literal(doc.path)
+    if doc.title:
+        yield d, DCTERMS.title, Literal(doc.title)
+        yield d, RDFS.label, Literal(doc.title)
+    else:
+        yield d, RDFS.label, Literal(doc.id)
+    if doc.date:
+        yield d, DCTERMS.date, _date_literal(doc.date[:10])
+    if doc.url:
+        yield d, DCTERMS.source, URIRef(doc.url)
+    if doc.source:
+        yield d, DCTERMS.publisher, Literal(doc.source)
+    if doc.author:
+        yield d, DCTERMS.creator, Literal(doc.author)
+
+
+def _entity_triples(ex: Extraction, iris: IRIs) -> Iterator[Triple]:
+    doc_key = ex.document.key
+    for ent in ex.entities.values():
+        e = iris.entity(ent.key)
+        yield e, RDF.type, CK[ent.type]
+        yield e, RDFS.label, Literal(ent.label)
+        for alias in sorted(ent.aliases - {ent.label}):
+            yield e, SKOS.altLabel, Literal(alias)
+        if ent.geonames_id:
+            yield e, SKOS.exactMatch, URIRef(f"{GEONAMES}{ent.geonames_id}/")
+            yield e, CK.geonamesId, Literal(ent.geonames_id)
+        if ent.latitude is not None and ent.longitude is not None:
+            yield e, GEO.lat, Literal(Decimal(f"{ent.latitude:.5f}"))
+            yield e, GEO.long, Literal(Decimal(f"{ent.longitude:.5f}"))
+        if ent.located_in and ent.located_in in ex.entities:
+            yield e, CK.locatedIn, iris.entity(ent.located_in)
+        for span in ent.mentions:
+            m = iris.mention(doc_key, span.start, span.end)
+            yield e, GAF.denotedBy, m
+            yield from _mention_triples(m, span.start, span.end, span.text, doc_key, iris)
+
+
+def _mention_triples(m: URIRef, start: int, end: int, text: str, doc_key: str, iris: IRIs) -> Iterator[Triple]:
+    yield m, RDF.type, CK.Mention
+    yield m, NIF.beginIndex, Literal(start)
+    yield m, NIF.endIndex, Literal(end)
+    yield m, NIF.anchorOf, Literal(text)
+    yield m, NIF.referenceContext, iris.document(doc_key)
+
+
+def _relation_triples(ex: Extraction, rel: Relation, iris: IRIs) -> Iterator[Triple]:
+    model = EVENT_MODEL[rel.predicate]
+    doc_key = ex.document.key
+    event = iris.event(doc_key, rel.predicate, rel.subject, rel.object, rel.trigger.start)
+    subj, obj = iris.entity(rel.subject), iris.entity(rel.object)
+    yield event, RDF.type, model.event_class
+    yield event, CK.agent, subj
+    yield event, model.object_role if rel.is_fact else CK.target, obj
+    yield event, CK.modality, MODALITY[rel.modality]
+    yield event, CK.source, iris.document(doc_key)
+    yield event, CK.sentence, Literal(rel.sentence.text)
+    yield event, CK.confidence, Literal(Decimal(f"{rel.confidence:.2f}"))
+    subj_label = ex.entities[rel.subject].label if rel.subject in ex.entities else rel.subject
+    obj_label = ex.entities[rel.object].label if rel.object in ex.entities else rel.object
+    yield event, RDFS.label, Literal(f"{subj_label} {rel.predicate} {obj_label}")
+    if rel.date:
+        yield event, CK.date, _date_literal(rel.date)
+    if rel.date_text:
+        yield event, CK.dateText, Literal(rel.date_text)
+    if rel.place and rel.place in ex.entities:
+        yield event, CK.place, iris.entity(rel.place)
+    # Provenance: the trigger mention denotes the event; the sentence is what it was derived from.
+    trigger = iris.mention(doc_key, rel.trigger.start, rel.trigger.end)
+    sentence = iris.mention(doc_key, rel.sentence.start, rel.sentence.end)
+    yield event, GAF.denotedBy, trigger
+    yield from _mention_triples(trigger, rel.trigger.start, rel.trigger.end, rel.trigger.text, doc_key, iris)
+    yield event, PROV.wasDerivedFrom, sentence
+    yield from _mention_triples(sentence, rel.sentence.start, rel.sentence.end, rel.sentence.text, doc_key, iris)
+    yield sentence, RDF.type, NIF.Sentence
+    for att in rel.attributions:
+        yield from _attribution_triples(event, rel, att, doc_key, iris)
+
+
+def _attribution_triples(event: URIRef, rel: Relation, att: Attribution, doc_key: str,
+                         iris: IRIs) -> Iterator[Triple]:
+    stmt = iris.statement(doc_key, att.kind, att.source_key, str(event))
+    yield stmt, RDF.type, STATEMENT_CLASS[att.kind]
+    yield stmt, CK.about, event
+    yield stmt, CK.source, iris.document(doc_key)
+    if att.source_key:
+        yield stmt, CK.agent, iris.entity(att.source_key)
+        yield event, ATTRIBUTION_SHORTCUT[att.kind], iris.entity(att.source_key)
+    if att.trigger:
+        m = iris.mention(doc_key, att.trigger.start, att.trigger.end)
+        yield stmt, GAF.denotedBy, m
+        yield from _mention_triples(m, att.trigger.start, att.trigger.end, att.trigger.text, doc_key, iris)
+
+

@@ -1,0 +1,113 @@
+"""The typed records passed between pipeline stages: read → extract → map.
+
+They are deliberately small and free of spaCy and rdflib objects, so each stage can be
+tested alone with hand-made records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+Modality = Literal["asserted", "negated", "hypothetical", "conditional", "intended", "question"]
+AttributionKind = Literal["claimed", "denied", "confirmed", "reported"]
+
+
+@dataclass(frozen=True)
+class Document:
+    """One input article. ``id`` is the file stem (or jsonl ``id``); ``path`` where it came from."""
+
+    id: str
+    text: str
+    path: str = ""
+    title: str | None = None
+    date: str | None = None  # ISO 8601 publication date when the input gives one
+    url: str | None = None
+    source: str | None = None  # publisher / site name
+    author: str | None = None
+    line: int | None = None  # line number inside a .jsonl file
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    @property
+    def key(self) -> str:
+        """Stable identity: the URL when known (re-crawls replace), else the content hash."""
+        basis = self.url or self.content_hash
+        return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Span:
+    """Character offsets into ``Document.text`` (end exclusive) and the covered text."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Entity:
+    """A canonical actor or place within one document.
+
+    ``key`` is a stable slug shared across documents for the same real-world entity
+    (gazetteer id when known, else a normalised label), so documents merge on it.
+    ``type`` is the local name of an ontology class (Person, ArmedGroup, City, ...).
+    """
+
+    key: str
+    label: str
+    type: str
+    aliases: set[str] = field(default_factory=set)
+    mentions: list[Span] = field(default_factory=list)
+    geonames_id: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    country_code: str | None = None
+    located_in: str | None = None  # key of another Entity
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who asserts a relation and how ("claimed by X", "denied by Y")."""
+
+    kind: AttributionKind
+    source_key: str | None  # entity key of the claimant, None when only a verb is known
+    source_label: str | None
+    trigger: Span | None = None
+
+
+@dataclass
+class Relation:
+    """One extracted fact: ``subject`` --predicate--> ``object``, with its evidence.
+
+    ``predicate`` is the local name of an ontology property (captured, backs, ...).
+    Subject and object are entity keys into ``Extraction.entities``.
+    """
+
+    subject: str
+    predicate: str
+    object: str
+    sentence: Span
+    trigger: Span
+    modality: Modality = "asserted"
+    attributions: list[Attribution] = field(default_factory=list)
+    date: str | None = None  # ISO date (YYYY, YYYY-MM or YYYY-MM-DD) when resolved
+    date_text: str | None = None  # the time expression as written
+    place: str | None = None  # entity key of where it happened
+    confidence: float = 0.5
+
+    @property
+    def is_fact(self) -> bool:
+        return self.modality == "asserted"
+
+
+@dataclass
+class Extraction:
+    """Everything extracted from one document."""
+
+    document: Document
+    entities: dict[str, Entity] = field(default_factory=dict)
+    relations: list[Relation] = field(default_factory=list)

@@ -1,0 +1,186 @@
+"""The embedded on-disk store: Oxigraph (RocksDB) through pyoxigraph.
+
+Layout of the dataset (named graphs, IRIs from :class:`kg.namespaces.IRIs`):
+- one graph per document (asserted facts and their provenance),
+- the ontology graph,
+- the inferred graph (everything the reasoner derived; never mixed into a document graph).
+
+Every write is one Oxigraph transaction, so a document's facts land together or not at all,
+and a crash (even ``kill -9``) leaves only whole documents behind.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from .errors import StoreError, StoreLockedError
+from .namespaces import CK, IRIs
+
+__all__ = ["Store", "to_ox", "from_ox", "triples_to_quads"]
+
+DEFAULT_STORE = "kg-data"
+
+
+def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """rdflib term → pyoxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot store {term!r}")
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def from_ox(term) -> Node:
+    """pyoxigraph term → rdflib term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def triples_to_quads(triples: Iterable[tuple[Node, Node, Node]], graph: URIRef) -> Iterator[ox.Quad]:
+    g = ox.NamedNode(str(graph))
+    for s, p, o in triples:
+        yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), g)
+
+
+class Store:
+    """A knowledge-graph store on disk. Open read-write (one process) or read-only (many)."""
+
+    def __init__(self, path: str | os.PathLike[str] = DEFAULT_STORE, *, read_only: bool = False,
+                 base_iri: str | None = None):
+        self.path = Path(path)
+        self.read_only = read_only
+        self.iris = IRIs(base_iri)
+        try:
+            if read_only:
+                if not (self.path / "CURRENT").exists():
+                    raise StoreError(f"{self.path}: no knowledge graph here (run `kg build` first)")
+                self.ox = ox.Store.read_only(str(self.path))
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self.ox = ox.Store(str(self.path))
+        except OSError as e:
+            if "lock" in str(e).lower():
+                raise StoreLockedError(
+                    f"{self.path}: the store is open for writing in another process "
+                    "(a running `kg build` or `kg serve`); stop it or use another --store") from e
+            raise StoreError(f"{self.path}: cannot open store: {e}") from e
+
+    # ------------------------------------------------------------------ documents
+    def document_keys(self) -> list[str]:
+        prefix = f"{self.iris.base}graph/doc/"
+        return sorted(g.value[len(prefix):] for g in self.ox.named_graphs()
+                      if isinstance(g, ox.NamedNode) and g.value.startswith(prefix))
+
+    def has_document(self, doc_key: str, content_hash: str | None = None) -> bool:
+        graph = ox.NamedNode(str(self.iris.document_graph(doc_key)))
+        if not self.ox.contains_named_graph(graph):
+            return False
+        if content_hash is None:
+            return True
+        doc = ox.NamedNode(str(self.iris.document(doc_key)))
+        have = list(self.ox.quads_for_pattern(doc, ox.NamedNode(str(CK.contentHash)), None, graph))
+        return any(q.object.value == content_hash for q in have)
+
+    def put_graph(self, graph_iri: URIRef, triples: Iterable[tuple[Node, Node, Node]]) -> int:
+        """Replace one named graph with ``triples`` in a single transaction. Returns the count."""
+        self._check_writable()
+        quads = list(triples_to_quads(triples, graph_iri))
+        g = ox.NamedNode(str(graph_iri))
+        if not self.ox.contains_named_graph(g):
+            self.ox.extend(quads)  # one transaction
+        else:
+            # DROP + INSERT DATA in one update request is one transaction in Oxigraph.
+            body = "\n".join(str(q.triple) + " ." for q in quads)
+            self.ox.update(f"DROP SILENT GRAPH {g} ; INSERT DATA {{ GRAPH {g} {{\n{body}\n}} }}")
+        return len(quads)
+
+    def remove_graph(self, graph_iri: URIRef) -> None:
+        self._check_writable()
+        g = ox.NamedNode(str(graph_iri))
+        if self.ox.contains_named_graph(g):
+            self.ox.remove_graph(g)
+
+    def graph_triples(self, graph_iri: URIRef) -> Iterator[tuple[Node, Node, Node]]:
+        for q in self.ox.quads_for_pattern(None, None, None, ox.NamedNode(str(graph_iri))):
+            yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)
+
+    def graph(self, graph_iri: URIRef) -> Graph:
+        """An in-memory rdflib copy of one named graph (for reasoning and validation)."""
+        g = Graph(identifier=graph_iri)
+        for t in self.graph_triples(graph_iri):
+            g.add(t)
+        return g
+
+    def graph_size(self, graph_iri: URIRef) -> int:
+        res = self.ox.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}")
+        return int(next(iter(res))["n"].value)
+
+    def load(self, path: str | os.PathLike[str], graph_iri: str | None, format: ox.RdfFormat | None = None) -> None:
+        """Load an RDF file into a named graph (or the default graph when ``graph_iri`` is None)."""
+        self._check_writable()
+        fmt = format or ox.RdfFormat.from_extension(Path(path).suffix.lstrip(".") or "nt")
+        if fmt is None:
+            raise StoreError(f"{path}: unknown RDF format (use .ttl, .nt, .nq, .trig, .rdf, .jsonld)")
+        to = ox.NamedNode(graph_iri) if graph_iri else ox.DefaultGraph()
+        try:
+            with open(path, "rb") as f:
+                if fmt.supports_datasets:
+                    self.ox.load(f, format=fmt)
+                else:
+                    self.ox.load(f, format=fmt, to_graph=to)
+        except SyntaxError as e:
+            raise StoreError(f"{path}: {e}") from e
+
+    # ------------------------------------------------------------------ queries
+    def query(self, sparql: str, **kwargs):
+        """Run a SPARQL query with Oxigraph (pass strings: see DESIGN.md on oxrdflib fallbacks)."""
+        return self.ox.query(sparql, **kwargs)
+
+    def update(self, sparql: str, **kwargs) -> None:
+        self._check_writable()
+        self.ox.update(sparql, **kwargs)
+
+    def __len__(self) -> int:
+        return len(self.ox)
+
+    def flush(self) -> None:
+        if not self.read_only:
+            self.ox.flush()
+
+    def close(self) -> None:
+        self.flush()
+        del self.ox
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.path}: store is open read-only")
