@@ -156,6 +156,9 @@ def _attribution_triples(event: URIRef, rel: Relation, att: Attribution, doc_key
     yield stmt, RDF.type, STATEMENT_CLASS[att.kind]
     yield stmt, CK.about, event
     yield stmt, CK.source, iris.document(doc_key)
+    # a statement is evidenced by the same sentence as the fact it is about
+    yield stmt, CK.sentence, Literal(rel.sentence.text)
+    yield stmt, PROV.wasDerivedFrom, iris.mention(doc_key, rel.sentence.start, rel.sentence.end)
     if att.source_key:
         yield stmt, CK.agent, iris.entity(att.source_key)
         yield event, ATTRIBUTION_SHORTCUT[att.kind], iris.entity(att.source_key)

@@ -51,11 +51,12 @@ def seed_store(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(seed_store):
+def server(seed_store, tmp_path_factory):
     port = free_port()
+    log = open(tmp_path_factory.mktemp("log") / "serve.log", "w+")  # noqa: SIM115 - closed at teardown
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(KG + ["serve", "--store", str(seed_store), "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=log, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -63,7 +64,8 @@ def server(seed_store):
                 break
         except OSError:
             if proc.poll() is not None:
-                pytest.fail(f"kg serve exited: {proc.stdout.read()}")
+                log.seek(0)
+                pytest.fail(f"kg serve exited: {log.read()}")
             time.sleep(0.2)
     else:
         proc.kill()
@@ -74,6 +76,7 @@ def server(seed_store):
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+    log.close()
 
 
 def test_quad_count_over_http_is_positive(server):
