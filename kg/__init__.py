@@ -5,6 +5,7 @@ The pipeline is read → extract → map → reason → store → serve/export; 
 
 from .build import BuildReport, build, reason
 from .errors import InputError, KGError, QueryError, StoreError
+from .graphtools import to_networkx
 from .namespaces import CK, IRIs
 from .records import Attribution, Document, Entity, Extraction, Relation, Span
 from .sources import read_documents
@@ -13,4 +14,5 @@ from .store import Store
 __all__ = [
     "Attribution", "BuildReport", "CK", "Document", "Entity", "Extraction", "IRIs", "InputError",
     "KGError", "QueryError", "Relation", "Span", "Store", "StoreError", "build", "read_documents", "reason",
+    "to_networkx",
 ]

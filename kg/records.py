@@ -10,6 +10,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
+__all__ = ["Modality", "AttributionKind", "Document", "Span", "Entity", "Attribution", "Relation", "Extraction"]
+
 Modality = Literal["asserted", "negated", "hypothetical", "conditional", "intended", "question"]
 AttributionKind = Literal["claimed", "denied", "confirmed", "reported"]
 
