@@ -53,7 +53,10 @@ class IRIs:
 
     def __init__(self, base: str | None = None):
         base = base or os.environ.get("KG_BASE_IRI") or DEFAULT_BASE_IRI
-        self.base = base if base.endswith(("/", "#")) else base + "/"
+        # Resources are paths under the base and mentions use fragments (#char=…), so the base
+        # must be hierarchical: a trailing '#' would give IRIs with two fragments.
+        base = base.rstrip("#")
+        self.base = base if base.endswith("/") else base + "/"
 
     def entity(self, key: str) -> URIRef:
         return URIRef(f"{self.base}entity/{key}")

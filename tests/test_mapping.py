@@ -94,3 +94,9 @@ def test_every_term_written_is_declared_in_the_ontology(extraction):
     assert ours <= declared, ours - declared
     for model in EVENT_MODEL.values():
         assert model.event_class in declared and model.object_role in declared
+
+
+def test_base_iri_with_fragment_still_gives_valid_mention_iris():
+    iris = IRIs("http://example.org/kg#")
+    assert str(iris.mention("abc", 1, 2)).count("#") == 1
+    assert str(iris.entity("x")) == "http://example.org/kg/entity/x"
