@@ -1,24 +1,170 @@
-"""Running SPARQL against a store and rendering results for the terminal."""
+"""Running SPARQL against a store, checking it is safe to run, and rendering results for the terminal.
+
+Safety: Oxigraph can reach the network (``SERVICE <http://…>``, ``LOAD <http://…>``) and ``LOAD`` can read
+local files. :func:`check_safe` refuses those operations *before* evaluation. It works on tokens, after
+comments, string literals and ``<IRIs>`` are recognised, so ``"SERVICE"`` in a string, ``ex:service`` or
+``?service`` do not trigger it, while a ``file:`` IRI anywhere (also as a BASE or PREFIX) does.
+FROM / FROM NAMED / default-graph-uri only *select* stored graphs in Oxigraph (nothing is fetched), so they
+are allowed.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 import pyoxigraph as ox
 
-from .errors import QueryError
+from .errors import ForbiddenOperationError, QueryError
 from .namespaces import PREFIXES
 from .store import Store
 
-__all__ = ["run_query", "format_results", "DEFAULT_PREFIXES"]
+__all__ = ["run_query", "format_results", "DEFAULT_PREFIXES", "check_safe", "analyze", "QueryInfo", "tokenize",
+           "Token", "add_using_clauses", "query_form"]
 
 DEFAULT_PREFIXES = {p: str(ns) for p, ns in PREFIXES.items()}
 
 RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
                   "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}
 
+# --------------------------------------------------------------------------------- lexer
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+               |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
+  | (?P<word>[^\W\d][\w.\-]*(?::[\w.\-:%\\]*)?|:[\w.\-:%\\]*|_:[\w.\-]+)
+  | (?P<punct>.)
+""", re.VERBOSE | re.DOTALL)
 
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # comment, string, iri, var, word, punct
+    text: str
+    start: int
+
+
+def tokenize(text: str) -> Iterator[Token]:
+    """SPARQL tokens, enough to find keywords and IRIs reliably (not a full parser)."""
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup or "punct"
+        if kind == "ws":
+            continue
+        if kind == "punct" and m.group() in "\"'":
+            # an unterminated string: the rest is one string token (the parser will report the error)
+            yield Token("string", text[m.start():], m.start())
+            return
+        yield Token(kind, m.group(), m.start())
+
+
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_FORBIDDEN_KEYWORDS = {"SERVICE": "SERVICE (federated query) would make an outbound request",
+                       "LOAD": "LOAD would fetch a document from the network or read a local file"}
+_SCHEME = re.compile(r"^<\s*([A-Za-z][A-Za-z0-9+.\-]*):")
+
+
+def _unescape(text: str) -> str:
+    def sub(m: re.Match) -> str:
+        try:
+            return chr(int(m.group(1) or m.group(2), 16))
+        except ValueError:
+            return m.group()
+    return _ESCAPE.sub(sub, text)
+
+
+@dataclass(frozen=True)
+class QueryInfo:
+    form: str | None  # SELECT, CONSTRUCT, DESCRIBE, ASK (None: not found, e.g. a syntax error)
+    has_from: bool  # FROM / FROM NAMED: the query names its own dataset
+
+
+_FORMS = {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}
+
+
+def analyze(text: str) -> QueryInfo:
+    """One pass over the tokens: refuse what :func:`check_safe` refuses, and return the query form and
+    whether the query has a FROM clause."""
+    form = None
+    has_from = False
+    variants = [text]
+    if "\\u" in text or "\\U" in text:
+        variants.append(_unescape(text))
+    for n, variant in enumerate(variants):
+        for tok in tokenize(variant):
+            if tok.kind == "word":
+                word = tok.text.upper()
+                if n == 0:
+                    if form is None and word in _FORMS:
+                        form = word
+                    elif word == "FROM":
+                        has_from = True
+                if word in _FORBIDDEN_KEYWORDS:
+                    raise ForbiddenOperationError(
+                        f"refused: {_FORBIDDEN_KEYWORDS[word]} (at character {tok.start}); "
+                        "this endpoint does not reach other servers or files")
+            if tok.kind == "iri":
+                m = _SCHEME.match(tok.text)
+                if m and m.group(1).lower() == "file":
+                    raise ForbiddenOperationError(
+                        f"refused: file: IRI {tok.text} (at character {tok.start}); local files are not readable")
+    return QueryInfo(form, has_from)
+
+
+def check_safe(text: str) -> None:
+    """Raise :class:`ForbiddenOperationError` for SERVICE, LOAD, or any ``file:`` IRI.
+
+    SPARQL allows ``\\uXXXX`` escapes anywhere, so the text is also checked with them decoded."""
+    analyze(text)
+
+
+def query_form(text: str) -> str | None:
+    """SELECT, CONSTRUCT, DESCRIBE or ASK: the first query-form keyword after the prologue."""
+    for tok in tokenize(text):
+        if tok.kind == "word" and tok.text.upper() in {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}:
+            return tok.text.upper()
+    return None
+
+
+def add_using_clauses(update: str, using: list[str], using_named: list[str]) -> str:
+    """Apply the protocol's using-graph-uri / using-named-graph-uri to every DELETE/INSERT … WHERE operation.
+
+    Oxigraph has no API for them, so ``USING <g>`` clauses are inserted before each top-level WHERE (not
+    the DELETE WHERE short form). An update that already has USING or WITH conflicts (protocol § 2.2.3)."""
+    if not using and not using_named:
+        return update
+    depth = 0
+    prev: Token | None = None
+    inserts: list[int] = []
+    for tok in tokenize(update):
+        if tok.kind == "punct" and tok.text == "{":
+            depth += 1
+        elif tok.kind == "punct" and tok.text == "}":
+            depth -= 1
+        elif tok.kind == "word" and depth == 0:
+            word = tok.text.upper()
+            if word in {"USING", "WITH"}:
+                raise QueryError(f"the update has a {word} clause and the request gives using-graph-uri or "
+                                 "using-named-graph-uri: the protocol forbids both (SPARQL 1.1 Protocol 2.2.3)")
+            if word == "WHERE" and not (prev is not None and prev.kind == "word" and prev.text.upper() == "DELETE"):
+                inserts.append(tok.start)
+        if tok.kind != "comment":
+            prev = tok
+    clause = "".join(f"USING <{g}> " for g in using) + "".join(f"USING NAMED <{g}> " for g in using_named)
+    for pos in reversed(inserts):
+        update = update[:pos] + clause + update[pos:]
+    return update
+
+
+# --------------------------------------------------------------------------------- evaluation
 def run_query(store: Store, sparql: str, *, union_default_graph: bool = True):
     """Evaluate with Oxigraph. The well-known prefixes (ck:, rdfs:, ...) are predeclared, and the
-    default graph is the union of all graphs so simple queries see every document and inference."""
+    default graph is the union of all graphs so simple queries see every document and inference.
+    SERVICE and file: IRIs are refused before evaluation (:func:`check_safe`)."""
+    check_safe(sparql)
     try:
         return store.query(sparql, prefixes=DEFAULT_PREFIXES, use_default_graph_as_union=union_default_graph)
     except SyntaxError as e:

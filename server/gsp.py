@@ -1,0 +1,181 @@
+"""SPARQL 1.1 Graph Store HTTP Protocol on /store: read for everyone, write with the update token.
+
+Indirect identification: ``/store?graph=IRI`` or ``/store?default``; direct identification: ``/store/<path>``
+names the graph whose IRI is that URL. ``GET /store`` without a graph returns the whole dataset (N-Quads or
+TriG); ``POST /store`` without a graph creates a new graph and answers 201 with its IRI in ``Location``.
+
+Uploads are parsed with pyoxigraph (no remote JSON-LD contexts are loaded: pyoxigraph has no loader set);
+RDF/XML with a DOCTYPE or entity declarations is refused (entity expansion attacks).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, request
+
+from kg.query import DEFAULT_PREFIXES
+
+from .sparql import GRAPH_OFFERS, MEDIA_OF, ProtocolError, kg_pool, kg_store, negotiate, require_write_token
+from .sparql import text_response as _text
+
+bp = Blueprint("gsp", __name__)
+
+_RDF = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
+        "rdfxml": ox.RdfFormat.RDF_XML, "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
+_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_WHOLE_DATASET = {"application/n-quads": "nquads", "application/trig": "trig", "text/plain": "nquads"}
+
+Graph = ox.NamedNode | ox.DefaultGraph
+
+
+@bp.route("/store", methods=["GET", "PUT", "POST", "DELETE"])
+def store_root() -> Response:
+    try:
+        has_default = "default" in request.args
+        graph_iri = request.args.get("graph")
+        if has_default and graph_iri is not None:
+            raise ProtocolError(400, "give either ?default or ?graph=IRI, not both")
+        if has_default:
+            return _handle(ox.DefaultGraph())
+        if graph_iri is not None:
+            try:
+                return _handle(ox.NamedNode(graph_iri))
+            except ValueError as e:
+                raise ProtocolError(400, f"invalid graph IRI {graph_iri!r}: {e}") from None
+        if request.method in ("GET", "HEAD"):
+            return _get_dataset()
+        if request.method == "POST":
+            new = ox.NamedNode(f"{request.host_url}store/{uuid.uuid4().hex}")
+            resp = _write(new, replace=False)
+            resp.headers["Location"] = new.value
+            resp.status_code = 201
+            return resp
+        raise ProtocolError(400, f"{request.method} needs ?graph=IRI or ?default")
+    except ProtocolError as e:
+        return _text(str(e), e.status, e.headers)
+
+
+@bp.route("/store/<path:rest>", methods=["GET", "PUT", "POST", "DELETE"])
+def store_direct(rest: str) -> Response:
+    try:
+        try:
+            graph = ox.NamedNode(request.base_url)
+        except ValueError as e:
+            raise ProtocolError(400, f"this URL is not a valid graph IRI: {e}") from None
+        return _handle(graph)
+    except ProtocolError as e:
+        return _text(str(e), e.status, e.headers)
+
+
+def _exists(g: Graph) -> bool:
+    return isinstance(g, ox.DefaultGraph) or kg_store().ox.contains_named_graph(g)
+
+
+def _handle(g: Graph) -> Response:
+    if request.method in ("GET", "HEAD"):
+        return _get_graph(g)
+    if request.method == "PUT":
+        return _write(g, replace=True)
+    if request.method == "POST":
+        return _write(g, replace=False)
+    return _delete(g)
+
+
+def _get_graph(g: Graph) -> Response:
+    if not _exists(g):
+        raise ProtocolError(404, f"no graph {g}")
+    fmt = negotiate(GRAPH_OFFERS)
+    if fmt is None:
+        raise ProtocolError(406, f"not acceptable: graphs are offered as {', '.join(GRAPH_OFFERS)}",
+                            {"Vary": "Accept"})
+    rdf = _RDF[fmt]
+    triples = (q.triple for q in kg_store().ox.quads_for_pattern(None, None, None, g))
+    prefixes = DEFAULT_PREFIXES if rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+    body = b"" if request.method == "HEAD" else ox.serialize(triples, format=rdf, prefixes=prefixes) or b""
+    return Response(body, content_type=f"{MEDIA_OF[fmt]}; charset=utf-8", headers={"Vary": "Accept"})
+
+
+def _get_dataset() -> Response:
+    best = request.accept_mimetypes.best_match(list(_WHOLE_DATASET)) if request.accept_mimetypes \
+        else "application/n-quads"
+    if best is None:
+        raise ProtocolError(406, "the whole dataset is offered as application/n-quads or application/trig")
+    fmt = _WHOLE_DATASET[best]
+    body = b"" if request.method == "HEAD" else ox.serialize(kg_store().ox, format=_RDF[fmt])
+    return Response(body, content_type=f"{MEDIA_OF[fmt]}; charset=utf-8", headers={"Vary": "Accept"})
+
+
+def _parse_upload(g: Graph) -> list[ox.Triple]:
+    base = g.value if isinstance(g, ox.NamedNode) else request.base_url
+    parts: list[tuple[bytes, str | None, str | None]] = []
+    if request.mimetype == "multipart/form-data":
+        for f in request.files.values():
+            parts.append((f.read(), f.mimetype, f.filename))
+        if not parts:
+            raise ProtocolError(400, "multipart upload without files")
+    else:
+        parts.append((request.get_data(cache=True), request.mimetype, None))
+    triples: list[ox.Triple] = []
+    for data, media, filename in parts:
+        fmt = ox.RdfFormat.from_media_type(media) if media else None
+        if fmt is None and filename and "." in filename:
+            fmt = ox.RdfFormat.from_extension(filename.rsplit(".", 1)[1])
+        if fmt is None:
+            raise ProtocolError(415, f"unsupported RDF media type {media!r}: send text/turtle, "
+                                "application/n-triples, application/ld+json, application/rdf+xml, "
+                                "application/n-quads or application/trig")
+        if fmt == ox.RdfFormat.RDF_XML and _DTD.search(data):
+            raise ProtocolError(400, "refused: RDF/XML with a DOCTYPE or ENTITY declaration (entity expansion "
+                                "is not allowed)")
+        try:
+            triples.extend(q.triple for q in ox.parse(data, format=fmt, base_iri=base))
+        except SyntaxError as e:
+            if "remote context" in str(e).lower():
+                raise ProtocolError(400, "refused: the JSON-LD upload names a remote @context; this server does "
+                                    "not fetch documents, inline the context instead") from None
+            raise ProtocolError(400, f"cannot parse the {fmt.name} upload: {e}") from None
+        except ValueError as e:
+            raise ProtocolError(400, f"cannot parse the {fmt.name} upload: {e}") from None
+    return triples
+
+
+def _graph_sparql(g: Graph) -> str:
+    return "DEFAULT" if isinstance(g, ox.DefaultGraph) else f"GRAPH {g}"
+
+
+def _write(g: Graph, *, replace: bool) -> Response:
+    require_write_token()
+    triples = _parse_upload(g)
+    store = kg_store()
+    body = "\n".join(f"{t} ." for t in triples)
+    data = f"INSERT DATA {{ {body} }}" if isinstance(g, ox.DefaultGraph) else \
+        f"INSERT DATA {{ GRAPH {g} {{ {body} }} }}"
+    with kg_pool().writing():
+        existed = _exists(g)
+        ops = []
+        if replace:
+            ops.append(f"DROP SILENT {_graph_sparql(g)}")
+        if isinstance(g, ox.NamedNode):
+            ops.append(f"CREATE SILENT GRAPH {g}")
+        if triples:
+            ops.append(data)
+        try:
+            store.ox.update(" ;\n".join(ops))
+        except (SyntaxError, OSError) as e:
+            raise ProtocolError(500, f"write failed: {e}") from None
+        store.flush()
+    return Response(status=204 if existed else 201)
+
+
+def _delete(g: Graph) -> Response:
+    require_write_token()
+    store = kg_store()
+    with kg_pool().writing():
+        if not _exists(g):
+            raise ProtocolError(404, f"no graph {g}")
+        store.ox.update(f"DROP SILENT {_graph_sparql(g)}" if isinstance(g, ox.NamedNode) else "CLEAR DEFAULT")
+        store.flush()
+    return Response(status=204)

@@ -1,0 +1,471 @@
+"""HTML pages: the query page (/), entity pages (/entity/<key>) and document pages (/doc/<key>).
+
+Entity and document IRIs minted under the base IRI are dereferenceable here: browsers get HTML, RDF clients
+(Accept: text/turtle, application/ld+json, ...) get the resource's triples. The page queries are bounded
+(LIMITs) and run in the server process on the open store.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from markupsafe import Markup, escape
+
+from kg.namespaces import CK, DCTERMS, GAF, GEO, NIF, RDF, RDFS, SKOS
+from kg.query import DEFAULT_PREFIXES
+
+from .sparql import GRAPH_OFFERS, MEDIA_OF, kg_pool, kg_store
+
+bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static")
+
+_RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
+                "rdfxml": ox.RdfFormat.RDF_XML, "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
+MAX_EVENTS = 150
+MAX_NEIGHBOURS = 18
+
+
+def _checked(iri: str) -> str:
+    """``iri`` if it is a valid IRI (so it cannot break out of ``<…>`` in the page queries), else 404."""
+    try:
+        return ox.NamedNode(iri).value
+    except ValueError:
+        abort(404)
+
+
+def _q(sparql: str):
+    return kg_store().ox.query(sparql, prefixes=DEFAULT_PREFIXES, use_default_graph_as_union=True)
+
+
+def _rows(sparql: str) -> list[dict[str, object]]:
+    res = _q(sparql)
+    names = [v.value for v in res.variables]
+    return [{n: sol[n] for n in names} for sol in res]
+
+
+def _val(term) -> str:
+    return "" if term is None else term.value
+
+
+def local_name(iri: str) -> str:
+    for sep in ("#", "/"):
+        if sep in iri:
+            iri = iri.rsplit(sep, 1)[1] or iri
+    return iri
+
+
+def curie(iri: str) -> str:
+    for p, ns in DEFAULT_PREFIXES.items():
+        if iri.startswith(ns):
+            return f"{p}:{iri[len(ns):]}"
+    return iri
+
+
+# ------------------------------------------------------------------------------------------ index
+_STATS: dict[tuple[int, int], dict] = {}
+_STATS_LOCK = threading.Lock()
+
+
+def dataset_stats() -> dict:
+    """Counts shown on the front page, cached per store generation."""
+    store = kg_store()
+    key = (id(store), kg_pool().generation)
+    with _STATS_LOCK:
+        if key in _STATS:
+            return _STATS[key]
+    entity_ns = f"{store.iris.base}entity/"
+    docs = _rows("SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a ck:Document }")
+    ents = _rows(f'SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {{ ?e rdfs:label ?l '
+                 f'FILTER(STRSTARTS(STR(?e), "{entity_ns}")) }}')
+    by_type = _rows(f"""SELECT ?type (COUNT(DISTINCT ?e) AS ?n) WHERE {{
+        GRAPH ?g {{ ?e ck:modality ?m ; a ?type }} FILTER(?g != <{store.iris.inferred_graph}>)
+    }} GROUP BY ?type ORDER BY DESC(?n) LIMIT 40""")
+    top = _rows(f"""SELECT ?a ?label (COUNT(?e) AS ?n) WHERE {{
+        ?e ck:agent ?a ; ck:modality ?m . ?a rdfs:label ?label FILTER(STRSTARTS(STR(?a), "{entity_ns}"))
+    }} GROUP BY ?a ?label ORDER BY DESC(?n) LIMIT 1""")
+    stats = {
+        "triples": len(store),
+        "documents": int(_val(docs[0]["n"]) or 0) if docs else 0,
+        "entities": int(_val(ents[0]["n"]) or 0) if ents else 0,
+        "events": [(local_name(_val(r["type"])), int(_val(r["n"]))) for r in by_type],
+        "sample_actor": (_val(top[0]["a"]), _val(top[0]["label"])) if top else None,
+    }
+    with _STATS_LOCK:
+        _STATS.clear()
+        _STATS[key] = stats
+    return stats
+
+
+def example_queries(stats: dict) -> list[tuple[str, str]]:
+    actor_iri, actor_label = stats.get("sample_actor") or ("http://example.org/actor", "an actor")
+    return [
+        ("Who captured what", """# ck:, rdfs:, skos:, ... are predeclared; the default graph is the union of all graphs
+SELECT ?actor ?place ?date ?sentence ?document WHERE {
+  ?event a ck:Capture ; ck:agent ?a ; ck:capturedPlace ?p ; ck:source ?document .
+  ?a rdfs:label ?actor . ?p rdfs:label ?place .
+  OPTIONAL { ?event ck:date ?date }
+  OPTIONAL { ?event ck:sentence ?sentence }
+}
+ORDER BY ?date
+LIMIT 100"""),
+        ("Who backs whom", """SELECT ?backer ?backed ?date ?sentence WHERE {
+  ?event a ck:Support ; ck:agent ?a ; ck:beneficiary ?b .
+  ?a rdfs:label ?backer . ?b rdfs:label ?backed .
+  OPTIONAL { ?event ck:date ?date }
+  OPTIONAL { ?event ck:sentence ?sentence }
+}
+LIMIT 100"""),
+        ("Claims that were denied", """SELECT ?claim ?claimedBy ?deniedBy ?sentence ?document WHERE {
+  ?event ck:deniedBy ?d ; rdfs:label ?claim ; ck:source ?document .
+  ?d rdfs:label ?deniedBy .
+  OPTIONAL { ?event ck:claimedBy ?c . ?c rdfs:label ?claimedBy }
+  OPTIONAL { ?event ck:sentence ?sentence }
+}
+LIMIT 100"""),
+        (f"Everything about {actor_label}", f"""SELECT ?direction ?property ?value ?valueLabel WHERE {{
+  VALUES ?actor {{ <{actor_iri}> }}
+  {{ ?actor ?property ?value . BIND("out" AS ?direction) }}
+  UNION
+  {{ ?value ?property ?actor . BIND("in" AS ?direction) }}
+  OPTIONAL {{ ?value rdfs:label ?valueLabel }}
+}}
+LIMIT 200"""),
+        ("Events by type", """SELECT ?type (COUNT(?event) AS ?events) WHERE {
+  ?event ck:modality ck:Asserted ; a ?type .
+}
+GROUP BY ?type
+ORDER BY DESC(?events)"""),
+    ]
+
+
+def render_index(query: str | None = None) -> Response:
+    stats = dataset_stats()
+    examples = example_queries(stats)
+    html = render_template("index.html", stats=stats, examples=examples,
+                           query=query if query is not None else examples[0][1],
+                           autorun=query is not None, prefixes=DEFAULT_PREFIXES, base_iri=kg_store().iris.base,
+                           update_enabled=bool(current_app.config.get("KG_UPDATE_TOKEN")))
+    return Response(html, mimetype="text/html", headers={"Vary": "Accept"})
+
+
+@bp.route("/", methods=["GET"])
+def index() -> Response:
+    return render_index(request.args.get("query"))
+
+
+# ------------------------------------------------------------------------------------------ RDF for a resource
+def _wants_rdf() -> str | None:
+    """The RDF format name when the client prefers RDF to HTML, else None."""
+    if request.args.get("format"):
+        fmt = request.args["format"].lower()
+        fmt = {"ttl": "turtle", "nt": "ntriples", "json": "jsonld", "xml": "rdfxml"}.get(fmt, fmt)
+        return fmt if fmt in _RDF_FORMATS else None
+    accept = request.accept_mimetypes
+    best = accept.best_match(["text/html", *GRAPH_OFFERS])
+    if best is None or best == "text/html":
+        return None
+    return GRAPH_OFFERS[best]
+
+
+def _rdf_response(iri: str, fmt: str) -> Response:
+    res = _q(f"""CONSTRUCT {{ <{iri}> ?p ?o . ?s ?q <{iri}> . ?ev ?r ?x . }} WHERE {{
+        {{ <{iri}> ?p ?o }} UNION {{ ?s ?q <{iri}> }}
+        UNION {{ ?ev ?role <{iri}> ; ck:modality ?m . ?ev ?r ?x }}
+    }} LIMIT 20000""")
+    triples = list(res)
+    rdf = _RDF_FORMATS[fmt]
+    prefixes = DEFAULT_PREFIXES if rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML) else None
+    body = ox.serialize(triples, format=rdf, prefixes=prefixes)
+    return Response(body, content_type=f"{MEDIA_OF[fmt]}; charset=utf-8", headers={"Vary": "Accept"})
+
+
+# ------------------------------------------------------------------------------------------ entity pages
+@dataclass
+class Fact:
+    event: str
+    type: str
+    role: str
+    others: list[tuple[str, str, str]] = field(default_factory=list)  # (role, iri, label)
+    date: str = ""
+    place: tuple[str, str] | None = None
+    sentence: str = ""
+    document: tuple[str, str] | None = None
+    modality: str = ""
+    claimed_by: list[tuple[str, str]] = field(default_factory=list)
+    denied_by: list[tuple[str, str]] = field(default_factory=list)
+    label: str = ""
+
+
+_PARTICIPANT_SKIP = {str(CK.source), str(CK.place), str(CK.modality), str(RDF.type), str(CK.claimedBy),
+                     str(CK.deniedBy), str(CK.confirmedBy), str(CK.reportedBy)}
+
+
+def _page_link(iri: str) -> str | None:
+    """The local page of a minted IRI (entity, document, event, statement), else None."""
+    base = kg_store().iris.base
+    if not iri.startswith(base) or "#" in iri:
+        return None
+    kind, _, key = iri[len(base):].partition("/")
+    if kind == "entity" and key:
+        return url_for("pages.entity", key=key)
+    if kind == "doc" and key:
+        return url_for("pages.document", key=key)
+    if kind in ("event", "statement") and key:
+        return url_for("pages.resource", kind=kind, key=key)
+    return None
+
+
+def _entity_facts(iri: str) -> list[Fact]:
+    store = kg_store()
+    events = _rows(f"SELECT DISTINCT ?ev ?role WHERE {{ ?ev ?role <{iri}> ; ck:modality ?m }} LIMIT {MAX_EVENTS}")
+    if not events:
+        return []
+    roles: dict[str, str] = {}
+    for r in events:
+        roles.setdefault(_val(r["ev"]), _val(r["role"]))
+    values = " ".join(f"<{e}>" for e in roles)
+    rows = _rows(f"""SELECT ?ev ?p ?o ?ol ?g WHERE {{
+        VALUES ?ev {{ {values} }} GRAPH ?g {{ ?ev ?p ?o }} OPTIONAL {{ ?o rdfs:label ?ol }}
+    }}""")
+    facts: dict[str, Fact] = {e: Fact(e, "", local_name(role)) for e, role in roles.items()}
+    inferred = str(store.iris.inferred_graph)
+    for r in rows:
+        f = facts[_val(r["ev"])]
+        p, o, label = _val(r["p"]), r["o"], _val(r["ol"])
+        ov = _val(o)
+        if p == str(RDF.type):
+            if _val(r["g"]) != inferred:
+                f.type = local_name(ov)
+        elif p == str(CK.date):
+            f.date = ov
+        elif p == str(CK.sentence):
+            f.sentence = ov
+        elif p == str(CK.modality):
+            f.modality = local_name(ov)
+        elif p == str(RDFS.label):
+            f.label = ov
+        elif p == str(CK.source):
+            f.document = (ov, label)
+        elif p == str(CK.place):
+            f.place = (ov, label or local_name(ov))
+        elif p == str(CK.claimedBy):
+            f.claimed_by.append((ov, label or local_name(ov)))
+        elif p == str(CK.deniedBy):
+            f.denied_by.append((ov, label or local_name(ov)))
+        elif isinstance(o, ox.NamedNode) and ov != iri and p not in _PARTICIPANT_SKIP \
+                and ov.startswith(f"{store.iris.base}entity/") and _val(r["g"]) != inferred:
+            f.others.append((local_name(p), ov, label or local_name(ov)))
+    for f in facts.values():
+        f.others = sorted(set(f.others))
+        f.claimed_by = sorted(set(f.claimed_by))
+        f.denied_by = sorted(set(f.denied_by))
+    return sorted(facts.values(), key=lambda f: (f.date or "9999", f.type, f.event))
+
+
+def _relations(iri: str) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str, str, str]]]:
+    """Direct entity-to-entity triples: (property curie, property iri, other iri, other label), out and in."""
+    ns = f"{kg_store().iris.base}entity/"
+    out = _rows(f"""SELECT DISTINCT ?p ?o ?ol WHERE {{ <{iri}> ?p ?o FILTER(isIRI(?o) && STRSTARTS(STR(?o), "{ns}"))
+        OPTIONAL {{ ?o rdfs:label ?ol }} }} LIMIT 300""")
+    inc = _rows(f"""SELECT DISTINCT ?p ?s ?sl WHERE {{ ?s ?p <{iri}> FILTER(STRSTARTS(STR(?s), "{ns}"))
+        OPTIONAL {{ ?s rdfs:label ?sl }} }} LIMIT 300""")
+
+    def fold(rows, k, lk):
+        best: dict[tuple[str, str], str] = {}
+        for r in rows:
+            key = (_val(r["p"]), _val(r[k]))
+            best.setdefault(key, _val(r[lk]) or local_name(key[1]))
+        return sorted((curie(p), p, o, label) for (p, o), label in best.items())
+
+    return fold(out, "o", "ol"), fold(inc, "s", "sl")
+
+
+def neighbourhood_svg(center: tuple[str, str], edges: list[tuple[str, str, str, bool]]) -> Markup:
+    """A radial picture: the entity in the middle, neighbours on a circle, one labelled line per relation.
+
+    ``edges`` are (neighbour iri, neighbour label, relation label, outgoing?)."""
+    by_node: dict[str, tuple[str, list[tuple[str, bool]]]] = {}
+    for iri, label, rel, out in edges:
+        by_node.setdefault(iri, (label, []))[1].append((rel, out))
+    nodes = list(by_node.items())[:MAX_NEIGHBOURS]
+    w, h = 760, 520
+    cx, cy, r = w / 2, h / 2, 200
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="neighbourhood" viewBox="0 0 {w} {h}" '
+             f'width="{w}" height="{h}" role="img" aria-label="neighbourhood of {escape(center[1])}">',
+             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+             'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#888"/></marker></defs>']
+    n = max(1, len(nodes))
+    for i, (iri, (label, rels)) in enumerate(nodes):
+        a = 2 * math.pi * i / n - math.pi / 2
+        x, y = cx + r * math.cos(a), cy + r * math.sin(a)
+        rel_text = ", ".join(sorted({rel for rel, _ in rels}))[:40]
+        outgoing = any(o for _, o in rels)
+        x1, y1, x2, y2 = (cx, cy, x, y) if outgoing else (x, y, cx, cy)
+        # shorten the line so arrowheads stop at the node circles
+        dx, dy = x2 - x1, y2 - y1
+        d = math.hypot(dx, dy) or 1
+        sx, sy = x1 + dx / d * 34, y1 + dy / d * 34
+        ex, ey = x2 - dx / d * 30, y2 - dy / d * 30
+        parts.append(f'<line x1="{sx:.1f}" y1="{sy:.1f}" x2="{ex:.1f}" y2="{ey:.1f}" stroke="#888" '
+                     f'stroke-width="1.5" marker-end="url(#arrow)"/>')
+        mx, my = (cx + x) / 2, (cy + y) / 2
+        parts.append(f'<text x="{mx:.1f}" y="{my - 4:.1f}" class="edge-label" text-anchor="middle">'
+                     f'{escape(rel_text)}</text>')
+        link = _page_link(iri) or iri
+        parts.append(f'<a href="{escape(link)}"><circle cx="{x:.1f}" cy="{y:.1f}" r="26" class="node"/>'
+                     f'<text x="{x:.1f}" y="{y + 42:.1f}" text-anchor="middle" class="node-label">'
+                     f'{escape(label[:28])}</text></a>')
+    parts.append(f'<circle cx="{cx}" cy="{cy}" r="34" class="node center"/>'
+                 f'<text x="{cx}" y="{cy + 52}" text-anchor="middle" class="node-label center-label">'
+                 f'{escape(center[1][:32])}</text>')
+    if not nodes:
+        parts.append(f'<text x="{cx}" y="{cy - 50}" text-anchor="middle" class="edge-label">'
+                     'no related entities</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+@bp.route("/entity/<path:key>", methods=["GET"])
+def entity(key: str) -> Response:
+    store = kg_store()
+    iri = _checked(str(store.iris.entity(key)))
+    props = _rows(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }} LIMIT 1000")
+    if not props and not bool(_q(f"ASK {{ ?s ?p <{iri}> }}")):
+        abort(404)
+    fmt = _wants_rdf()
+    if fmt:
+        return _rdf_response(iri, fmt)
+    labels, aliases, types, coords, other = [], [], [], {}, []
+    for r in props:
+        p, o = _val(r["p"]), r["o"]
+        if p == str(RDFS.label):
+            labels.append(_val(o))
+        elif p == str(SKOS.altLabel):
+            aliases.append(_val(o))
+        elif p == str(RDF.type):
+            types.append((curie(_val(o)), _val(o)))
+        elif p in (str(GEO.lat), str(GEO.long)):
+            coords[local_name(p)] = _val(o)
+        elif p != str(GAF.denotedBy) and not (isinstance(o, ox.NamedNode) and _val(o).startswith(
+                tuple(f"{store.iris.base}{k}/" for k in ("entity", "event", "statement")))):
+            ov = _val(o)
+            other.append((curie(p), ov, (_page_link(ov) or ov) if isinstance(o, ox.NamedNode) else None))
+    label = labels[0] if labels else key
+    out, inc = _relations(iri)
+    facts = _entity_facts(iri)
+    edges = [(o, ol, local_name(p), True) for _, p, o, ol in out] + [(s, sl, local_name(p), False)
+                                                                     for _, p, s, sl in inc]
+    for f in facts:
+        for role, o, ol in f.others:
+            edges.append((o, ol, f.type or role, f.role == "agent"))
+    mentions = len([r for r in props if _val(r["p"]) == str(GAF.denotedBy)])
+    # provenance of a direct relation: the events in which both ends take part (sentence, document)
+    sources: dict[str, list[Fact]] = defaultdict(list)
+    for f in facts:
+        for o in sorted({o for _, o, _ in f.others}):
+            sources[o].append(f)
+    html = render_template("entity.html", iri=iri, key=key, label=label, aliases=sorted(set(aliases) - {label}),
+                           types=sorted(set(types)), coords=coords, other=sorted(set(other)), out=out, inc=inc,
+                           facts=facts, svg=neighbourhood_svg((iri, label), edges), mentions=mentions,
+                           sources=sources,
+                           link=_page_link, local_name=local_name)
+    return Response(html, mimetype="text/html", headers={"Vary": "Accept"})
+
+
+# ------------------------------------------------------------------------------------------ document pages
+@dataclass
+class Mention:
+    start: int
+    end: int
+    target: str
+    label: str
+    kind: str  # entity, event, statement
+
+
+def highlight(text: str, mentions: list[Mention]) -> Markup:
+    """The text with mention spans wrapped in <a class="mention"> (overlapping spans: the first wins)."""
+    out: list[str] = []
+    pos = 0
+    for m in sorted(mentions, key=lambda m: (m.start, -m.end)):
+        if m.start < pos or m.end > len(text) or m.start >= m.end:
+            continue
+        out.append(str(escape(text[pos:m.start])))
+        href = _page_link(m.target)
+        title = f"{m.kind}: {m.label}"
+        inner = escape(text[m.start:m.end])
+        if href:
+            out.append(f'<a class="mention {m.kind}" href="{escape(href)}" title="{escape(title)}">{inner}</a>')
+        else:
+            out.append(f'<mark class="mention {m.kind}" title="{escape(title)}">{inner}</mark>')
+        pos = m.end
+    out.append(str(escape(text[pos:])))
+    return Markup("".join(out))
+
+
+@bp.route("/doc/<path:key>", methods=["GET"])
+def document(key: str) -> Response:
+    store = kg_store()
+    iri = _checked(str(store.iris.document(key)))
+    props = _rows(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }} LIMIT 200")
+    if not props:
+        abort(404)
+    fmt = _wants_rdf()
+    if fmt:
+        return _rdf_response(iri, fmt)
+    info: dict[str, list[str]] = defaultdict(list)
+    for r in props:
+        info[_val(r["p"])].append(_val(r["o"]))
+    text = (info.get(str(NIF.isString)) or [""])[0]
+    title = (info.get(str(DCTERMS.title)) or info.get(str(RDFS.label)) or [key])[0]
+    ns = f"{store.iris.base}entity/"
+    rows = _rows(f"""SELECT ?b ?e ?x ?xl ?kind WHERE {{
+        ?m nif:referenceContext <{iri}> ; nif:beginIndex ?b ; nif:endIndex ?e .
+        ?x gaf:denotedBy ?m .
+        OPTIONAL {{ ?x rdfs:label ?xl }}
+        OPTIONAL {{ ?x ck:modality ?mod }}
+        BIND(IF(STRSTARTS(STR(?x), "{ns}"), "entity", IF(BOUND(?mod), "event", "statement")) AS ?kind)
+    }} LIMIT 5000""")
+    mentions = [Mention(int(_val(r["b"])), int(_val(r["e"])), _val(r["x"]), _val(r["xl"]) or local_name(_val(r["x"])),
+                        _val(r["kind"])) for r in rows]
+    events = _rows(f"""SELECT DISTINCT ?ev ?label ?sentence ?date WHERE {{
+        ?ev ck:source <{iri}> ; ck:modality ?m . OPTIONAL {{ ?ev rdfs:label ?label }}
+        OPTIONAL {{ ?ev ck:sentence ?sentence }} OPTIONAL {{ ?ev ck:date ?date }}
+    }} ORDER BY ?sentence LIMIT 300""")
+    entities = sorted({(m.label, m.target) for m in mentions if m.kind == "entity"})
+    meta = [(curie(p), v) for p, vs in sorted(info.items()) if p != str(NIF.isString) for v in vs]
+    html = render_template("doc.html", iri=iri, key=key, title=title, text=highlight(text, mentions),
+                           meta=meta, events=[{k: _val(v) for k, v in e.items()} for e in events],
+                           entities=entities, link=_page_link, n_mentions=len(mentions))
+    return Response(html, mimetype="text/html", headers={"Vary": "Accept"})
+
+
+# ------------------------------------------------------------------------------------------ events, statements
+@bp.route("/<any(event, statement):kind>/<key>", methods=["GET"])
+def resource(kind: str, key: str) -> Response:
+    """Events and attribution statements: their triples both ways, with links (and RDF by conneg)."""
+    iri = _checked(f"{kg_store().iris.base}{kind}/{key}")
+    out = _rows(f"SELECT ?p ?o ?ol WHERE {{ <{iri}> ?p ?o OPTIONAL {{ ?o rdfs:label ?ol }} }} LIMIT 500")
+    inc = _rows(f"SELECT ?s ?p ?sl WHERE {{ ?s ?p <{iri}> OPTIONAL {{ ?s rdfs:label ?sl }} }} LIMIT 500")
+    if not out and not inc:
+        abort(404)
+    fmt = _wants_rdf()
+    if fmt:
+        return _rdf_response(iri, fmt)
+
+    def show(term, label) -> tuple[str, str | None]:
+        v = _val(term)
+        if isinstance(term, ox.NamedNode):
+            return (_val(label) or curie(v)), (_page_link(v) or v)
+        return v, None
+
+    labels = [_val(r["o"]) for r in out if _val(r["p"]) == str(RDFS.label)]
+    rows_out = sorted({(curie(_val(r["p"])), *show(r["o"], r["ol"])) for r in out}, key=lambda t: (t[0], t[1]))
+    rows_in = sorted({(curie(_val(r["p"])), *show(r["s"], r["sl"])) for r in inc}, key=lambda t: (t[0], t[1]))
+    html = render_template("resource.html", iri=iri, kind=kind, title=labels[0] if labels else f"{kind} {key}",
+                           out=rows_out, inc=rows_in)
+    return Response(html, mimetype="text/html", headers={"Vary": "Accept"})

@@ -1,0 +1,58 @@
+"""Helpers to run the app on a real socket (tests, benchmarks): waitress in a thread on 127.0.0.1."""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import threading
+from urllib.parse import urlsplit
+
+from flask import Flask
+from waitress.server import create_server
+
+__all__ = ["LiveServer", "http_request"]
+
+
+class LiveServer:
+    """``with LiveServer(app) as srv: srv.url`` — waitress on a free port of 127.0.0.1, stopped on exit
+    (the app's query workers too)."""
+
+    def __init__(self, app: Flask, threads: int = 8):
+        self.app = app
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth" under load tests
+        self.server = create_server(app, host="127.0.0.1", port=0, threads=threads, ident="conflict-kg-test")
+        self.port = self.server.effective_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self.server.run, name="waitress", daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.server.task_dispatcher.shutdown(timeout=5)
+        self.server.close()
+        self._thread.join(timeout=5)
+        close = self.app.extensions.get("kg_close")
+        if close:
+            close()
+
+
+def http_request(url: str, method: str = "GET", body: bytes | str | None = None,
+                 headers: dict[str, str] | None = None, timeout: float = 60) -> tuple[int, dict[str, str], bytes]:
+    """One request with exactly the given headers (no Content-Type is added): (status, headers, body)."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    try:
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        conn.request(method, path or "/", body=body, headers=headers or {})
+        resp = conn.getresponse()
+        data = resp.read()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+    finally:
+        conn.close()
