@@ -1,0 +1,735 @@
+"""Mentions → canonical entities of one document.
+
+A mention is found three ways, in this order of trust: a gazetteer alias (PhraseMatcher), a named entity
+from the model, or — only when a relation needs an argument — the noun phrase around a token ("jihadist
+rebels", "an oil refinery"). The small model mislabels many places as PERSON/ORG, so types come from the
+gazetteer first, then syntax ("the village of X", object of "captured"), then GeoNames, then NER.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span, Token
+from spacy.util import filter_spans
+
+from kg.namespaces import slugify
+from kg.records import Entity
+from kg.records import Span as CharSpan
+
+from . import geo
+from .lexicon import Gazetteer, alias_key
+
+NE_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"}
+PLACE_TYPES = {"Place", "Country", "Region", "Province", "Settlement", "City", "Town", "Village", "Facility"}
+VAGUE_TYPES = {"Organization", "Group", "Place", "Settlement"}
+SETTLEMENT_TYPES = {"Settlement", "City", "Town", "Village"}
+ACTOR_TYPES = {"Person", "Organization", "ArmedGroup", "Government", "MilitaryForce", "MediaOutlet",
+               "MonitoringGroup", "State", "Group", "Country"}
+
+# head noun lemma -> ontology class, for noun phrases that are not names
+HEAD_TYPES = {
+    **dict.fromkeys(["rebel", "jihadist", "insurgent", "militant", "militia", "militiaman", "fighter", "guerrilla",
+                     "extremist", "terrorist", "paramilitary", "gunman", "separatist", "group", "faction",
+                     "mercenary", "islamist", "opposition", "movement", "organization", "organisation",
+                     "coalition", "alliance", "jihadi", "resistance", "wing", "cell", "gang", "branch",
+                     "affiliate", "offshoot", "network"], "ArmedGroup"),
+    **dict.fromkeys(["force", "troop", "army", "military", "navy", "warplane", "drone", "jet",
+                     "unit", "battalion", "brigade", "peacekeeper", "aircraft", "artillery", "airstrike",
+                     "strike", "missile", "police", "command", "defence", "defense"], "MilitaryForce"),
+    **dict.fromkeys(["government", "regime", "junta", "authority", "administration", "ministry", "cabinet",
+                     "official", "agency", "service"], "Government"),
+    **dict.fromkeys(["media", "television", "channel", "newspaper", "outlet", "broadcaster"],
+                    "MediaOutlet"),
+    **dict.fromkeys(["observatory", "monitor", "watchdog"], "MonitoringGroup"),
+    "city": "City", "town": "Town", "village": "Village", "province": "Province", "region": "Region",
+    "district": "Region", "governorate": "Province", "capital": "City", "suburb": "Place",
+    **dict.fromkeys(["infrastructure", "grid", "substation", "plant", "airport", "railway", "network"],
+                    "Facility"),
+    **dict.fromkeys(["villager", "resident", "worker", "farmer", "student", "schoolgirl", "schoolboy", "child",
+                     "woman", "man", "hostage", "prisoner", "journalist", "doctor", "patient", "refugee",
+                     "worshipper", "pilgrim", "passenger", "miner", "herder", "displaced", "aid", "staff"],
+                    "Person"),
+    **dict.fromkeys(["shipping", "tanker", "carrier", "warship", "destroyer", "frigate", "freighter", "vessel"],
+                    "Facility"),
+    **dict.fromkeys(["penitentiary", "jail", "courthouse", "embassy", "consulate", "checkpoint", "port",
+                     "monastery", "temple", "shelter"], "Facility"),
+    **dict.fromkeys(["officer", "policeman", "guard", "inmate", "policemen", "soldier"], "Person"),
+    "mission": "MilitaryForce",
+    **dict.fromkeys(["hideout", "hideaway", "lair", "bunker", "tunnel", "trench"], "Facility"),
+    **dict.fromkeys(["station", "airbase", "airfield", "garrison", "post", "palace", "parliament", "embassy",
+                     "factory", "warehouse", "stadium", "university", "hotel", "railway", "harbour", "harbor",
+                     "pipeline", "field", "mine", "residence", "office", "convoy", "site", "installation"],
+                    "Facility"),
+    **dict.fromkeys(["base", "camp", "refinery", "school", "prison", "hospital", "airport", "port", "facility",
+                     "compound", "position", "plant", "bridge", "dam", "headquarters", "centre", "center",
+                     "ship", "vessel", "depot", "barracks", "checkpoint", "outpost", "target", "community",
+                     "mosque", "church", "market", "building"], "Facility"),
+    **dict.fromkeys(["location", "area", "territory", "stronghold", "border", "front", "villages"], "Place"),
+    **dict.fromkeys(["commander", "envoy", "leader", "minister", "spokesman", "spokesperson", "president",
+                     "chief", "general", "civilian", "detainee", "people", "person", "member"], "Person"),
+}
+PLACE_HEADS = {"city", "town", "village", "province", "region", "district", "governorate", "state", "area",
+               "capital", "port"}
+# "Russian forces" stand for Russia; an "army"/"military" is its own MilitaryForce entity
+STATE_PROXY_HEADS = {"force", "troop", "soldier", "warplane", "drone", "jet", "aircraft", "airstrike", "strike",
+                     "missile", "artillery", "navy", "official", "authority", "bombing", "attack", "raid",
+                     "shelling", "rocket", "fighter", "special", "intelligence", "instructor", "peacekeeper",
+                     "mercenary", "adviser", "advisor", "warship", "unit", "battery", "government", "regime",
+                     "administration", "leadership", "diplomat", "agency", "service", "ministry", "wing",
+                     "tank", "gunboat", "commando", "bomb", "state", "system", "launcher", "vehicle",
+                     "shell", "munition", "helicopter", "gunship", "sniper", "operative", "agent", "defence",
+                     "defense"}
+ARMY_HEADS = {"army", "military"}
+GOVERNMENT_HEADS = {"government", "regime", "administration", "authority", "junta"}
+# words that describe but do not name; "the paramilitary group" is anaphoric, "the Wagner group" is not
+DESCRIPTIVE = {"paramilitary", "armed", "militant", "rebel", "jihadist", "islamist", "ethnic", "extremist",
+               "terrorist", "insurgent", "radical", "main", "local", "same", "latter", "former", "other",
+               "new", "several", "major", "senior", "top", "allied", "opposition", "regional", "whole", "entire",
+               "Islamist", "jihadi"}
+ANAPHORIC_HEADS = {"group", "rebel", "militant", "insurgent", "movement", "organization", "organisation",
+                   "militia", "paramilitary", "faction", "fighter", "coalition", "alliance", "junta",
+                   "military", "army"}
+TITLE_WORDS = {"president", "mr", "mrs", "ms", "general", "colonel", "captain", "minister", "leader", "commander",
+               "chief", "sheikh", "king", "prince", "emir", "dr", "sir", "lt", "major", "governor", "spokesman"}
+NON_ENTITY_NE = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"}
+QUANTITY_HEADS = {"hundred", "dozen", "thousand", "score", "number", "handful", "group", "couple", "lot",
+                  "million", "tens"}
+MEMBER_HEADS = {"fighter", "member", "militant", "soldier", "troop", "force", "gunman", "unit", "militiaman",
+                "commando", "jihadist", "rebel"}
+GROUP_NOUNS = {"militia", "rebel", "insurgent", "militant", "jihadist", "separatist", "guerrilla", "fighter"}
+NAME_CONNECTORS = {"of", "for", "the", "and", "de", "du", "la", "al", "el"}
+NAME_HEADS = {"group", "organization", "organisation", "movement", "militia", "faction", "network"}
+# "the group" usually means the group the story is about; "the rebels" may be anyone's rebels, so a plural
+# only resolves to an antecedent with the same head ("M23 rebels ... the rebels")
+GENERIC_GROUP_HEADS = {"group", "militia", "faction", "organization", "organisation", "paramilitary", "movement"}
+SKIP_MODIFIERS = {"det", "nummod", "quantmod", "punct", "predet", "case", "advmod", "prep", "cc"}
+QUANTITY_WORDS = {"other", "several", "some", "many", "dozens", "hundreds", "thousands", "about", "more",
+                  "most", "few", "various", "numerous", "all", "both", "new", "major", "at", "least", "nearly",
+                  "almost", "around", "roughly", "over", "additional", "further"}
+
+
+@dataclass
+class Mention:
+    """One resolved stretch of text: tokens [start, end) that denote entity ``key``."""
+
+    start: int
+    end: int
+    key: str
+    label: str
+    type: str
+    named: bool = True
+    head_lemma: str = ""
+    geo_id: int | None = None
+    lat: float | None = None
+    lon: float | None = None
+    country: str | None = None  # ISO code
+
+
+def build_matcher(nlp_vocab, gaz: Gazetteer, make_doc) -> PhraseMatcher:
+    matcher = PhraseMatcher(nlp_vocab, attr="LOWER")
+    by_id: dict[str, list] = {}
+    forms = list(gaz.aliases.items()) + [(f, "ctx") for f in gaz.context_aliases if " " in f]
+    for form, ent_id in forms:
+        by_id.setdefault(ent_id, []).append(make_doc(form))
+        if "'" in form:  # news text often has typographic apostrophes: "Assad’s forces"
+            by_id[ent_id].append(make_doc(form.replace("'", "\u2019")))
+    for ent_id, docs in by_id.items():
+        matcher.add(ent_id, docs)
+    return matcher
+
+
+class DocEntities:
+    """The entities of one parsed document, resolved on demand for the relation rules."""
+
+    def __init__(self, doc: Doc, gaz: Gazetteer, matcher: PhraseMatcher):
+        self.doc = doc
+        self.gaz = gaz
+        self.entities: dict[str, Entity] = {}
+        self.tok_mention: list[Mention | None] = [None] * len(doc)
+        self.mentions: list[Mention] = []
+        self._np_cache: dict[int, Mention | None] = {}
+        self._find_named(matcher)
+        self.lead_country = self._lead_country()
+
+    # ------------------------------------------------------------------ named mentions
+    def _find_named(self, matcher: PhraseMatcher) -> None:
+        doc = self.doc
+        spans: list[Span] = []
+        gaz_ids: dict[tuple[int, int], str] = {}
+        strings = doc.vocab.strings
+        for match_id, start, end in matcher(doc):
+            span = doc[start:end]
+            # whole-word forms only: "IS" must not match "is", "AA" must be upper case in text
+            if len(span.text) <= 3 and not span.text.isupper():
+                continue
+            ent_id = strings[match_id]
+            entry = self.gaz.entries.get(ent_id)
+            if (entry is not None and entry.type == "ArmedGroup" and start > 0 and doc[start - 1].pos_ == "PROPN"
+                    and doc[start - 1].lower_ not in TITLE_WORDS and doc[start - 1].is_title
+                    and doc[start - 1].ent_type_ not in ("GPE", "NORP")):
+                # "Kataib Hezbollah" is another group than Hezbollah: keep the longer name, unknown
+                spans.append(Span(doc, start - 1, end, label="ORG"))
+                continue
+            gaz_ids[(start, end)] = ent_id
+            spans.append(span)
+        for ent in doc.ents:
+            if ent.label_ not in NE_LABELS:
+                continue
+            start, end = ent.start, ent.end
+            while start < end and doc[start].lower_ in ("the", "a", "an"):
+                start += 1
+            for k in range(start, end):
+                if doc[k].text == "(":
+                    end = k  # "The Zorbanian Liberation Front (ZLF": the acronym is handled apart
+                    break
+            while end > start and doc[end - 1].tag_ == "POS" or (end > start and doc[end - 1].is_punct):
+                end -= 1
+            if start < end:
+                spans.append(Span(doc, start, end, label=ent.label_))
+        for span in filter_spans(spans):
+            ent_id = gaz_ids.get((span.start, span.end))
+            if ent_id == "ctx":
+                ent_id = self.gaz.context_aliases.get(alias_key(span.text), {}).get("") or None
+                if ent_id is None:
+                    continue  # depends on the article's country: resolved per noun phrase later
+            mention = self._named_mention(span, ent_id)
+            if mention is None:
+                continue
+            self.mentions.append(mention)
+            for i in range(span.start, span.end):
+                self.tok_mention[i] = mention
+        self._acronyms()
+
+    def _acronyms(self) -> None:
+        """'the Allied Democratic Forces (ADF)': later 'ADF' is the same entity, whatever NER says."""
+        doc = self.doc
+        found: dict[str, Mention] = {}
+        for m in list(self.mentions):
+            j = m.end
+            if (m.named and j + 2 < len(doc) and doc[j].text == "(" and doc[j + 2].text == ")"
+                    and doc[j + 1].text.isupper() and len(doc[j + 1].text) >= 2):
+                start = j0 = m.start
+                # NER often keeps only the tail: "[Islamic State] West Africa Province (ISWAP)",
+                # "The Cooperative for [the Development of Congo] (CODECO)"
+                while j0 > 0 and (doc[j0 - 1].pos_ == "PROPN" or doc[j0 - 1].text == "-"
+                                  or doc[j0 - 1].lower_ in NAME_CONNECTORS):
+                    j0 -= 1
+                    if doc[j0].pos_ == "PROPN":
+                        start = j0
+                if start < m.start:
+                    full = Span(doc, start, m.end, label="ORG")
+                    m2 = self._named_mention(full, self.gaz.aliases.get(alias_key(full.text)))
+                    if m2 is not None:
+                        for old in {id(x): x for x in self.tok_mention[start:m.end] if x is not None}.values():
+                            self.mentions.remove(old)
+                        self.mentions.append(m2)
+                        for i in range(start, m.end):
+                            self.tok_mention[i] = m2
+                        m = m2
+                found[doc[j + 1].text] = m
+        if not found:
+            return
+        for tok in doc:
+            target = found.get(tok.text)
+            if target is None:
+                continue
+            current = self.tok_mention[tok.i]
+            if current is not None and (current.end - current.start > 1 or current.key == target.key):
+                continue
+            m = Mention(tok.i, tok.i + 1, target.key, target.label, target.type, head_lemma=target.head_lemma,
+                        geo_id=target.geo_id, lat=target.lat, lon=target.lon, country=target.country)
+            if current is not None:
+                self.mentions.remove(current)
+            self.mentions.append(m)
+            self.tok_mention[tok.i] = m
+        self.mentions.sort(key=lambda m: m.start)
+
+    def _named_mention(self, span: Span, ent_id: str | None) -> Mention | None:
+        gaz = self.gaz
+        text = span.text
+        label_ne = span.label_ if span.label_ else ("GAZ" if ent_id else "")
+        if ent_id is None:
+            ent_id = gaz.aliases.get(alias_key(text))
+        if ent_id is None and label_ne in ("NORP", "GPE", "ORG", "PERSON"):
+            ent_id = gaz.demonyms.get(text.lower())  # the model tags "Nigerien" GPE and "Malian" PERSON
+            if ent_id is None and label_ne == "NORP":
+                # a group adjective (Islamist, Kurdish) is only a modifier, not an entity on its own
+                return Mention(span.start, span.end, slugify(text), text, "Group", named=False,
+                               head_lemma=span.root.lemma_.lower())
+        if ent_id is None and label_ne == "GPE" and text.lower() in gaz.capitals:
+            ent_id = None  # a capital is a city; roles may turn it into its state later
+        if ent_id is not None:
+            e = gaz.entries[ent_id]
+            m = Mention(span.start, span.end, e.id, e.label, e.type, head_lemma=span.root.lemma_.lower(),
+                        geo_id=e.geonames_id, lat=e.latitude, lon=e.longitude, country=e.country)
+            if e.type == "Country" and e.country:
+                m.geo_id = geo.country_geonames_id(e.country)
+            return m
+        label = text.replace("\u2019", "'")
+        etype = self._ne_type(span)
+        if etype == "Organization" and any(
+                gaz.entries[gaz.aliases[t.lower_]].type == "ArmedGroup" for t in span if t.lower_ in gaz.aliases):
+            etype = "ArmedGroup"  # "Kataib Hezbollah" is not Hezbollah, but it is an armed group too
+        m = Mention(span.start, span.end, slugify(label), label, etype, head_lemma=span.root.lemma_.lower())
+        if etype in PLACE_TYPES or span.label_ in ("GPE", "LOC"):
+            self._geo_link(m)
+        return m
+
+    def _ne_type(self, span: Span) -> str:
+        label = span.label_
+        words = {t.lower_ for t in span}
+        last = span[-1].lemma_.lower()
+        before = self._place_noun_before(span.start)
+        if before:
+            return before
+        if last in ("province", "governorate", "state", "oblast") and label in ("GPE", "LOC"):
+            return "Province"
+        if span.end < len(self.doc) and self.doc[span.end].lemma_.lower() in ("province", "governorate",
+                                                                               "state", "oblast", "region"):
+            return "Province"
+        if label in ("PERSON", "ORG") and len(span) <= 2 and not self._titled(span):
+            # the small model calls many towns PERSON/ORG; a well-known city name is a city
+            place = geo.lookup(span.text)
+            if place is not None and not place.is_country and place.population >= 50_000:
+                return "City"
+        if label == "ORG" or label == "PERSON" and len(span) > 3:
+            if words & {"army", "forces", "front", "brigade", "brigades", "movement", "militia", "liberation",
+                        "battalion", "corps", "guard", "guards", "mujahideen", "jihad", "sham", "islamic",
+                        "province", "brotherhood", "resistance", "rebels", "militants", "taliban"}:
+                return "ArmedGroup"
+            if words & {"observatory", "watch", "monitor", "rights"}:
+                return "MonitoringGroup"
+            if words & {"news", "tv", "television", "agency", "times", "press", "media", "channel", "post",
+                        "radio", "broadcasting"}:
+                return "MediaOutlet"
+            if words & {"ministry", "government", "council", "parliament", "cabinet", "presidency"}:
+                return "Government"
+        if label == "PERSON":
+            return "Person"
+        if label == "ORG":
+            return "Organization"
+        if label == "GPE":
+            place = geo.lookup(span.text)
+            return "Country" if place and place.is_country else "City" if place else "Place"
+        if label == "LOC":
+            return "Region"
+        if label == "FAC":
+            return "Facility"
+        return "Group"
+
+    def _titled(self, span: Span) -> bool:
+        """'President X', 'Mr X', 'General X': a person, whatever GeoNames knows."""
+        return span.start > 0 and self.doc[span.start - 1].lemma_.lower() in TITLE_WORDS
+
+    def _place_noun_before(self, start: int) -> str | None:
+        """'the village of X' → Village, whatever NER said about X."""
+        doc = self.doc
+        if start >= 2 and doc[start - 1].lower_ == "of":
+            noun = doc[start - 2].lemma_.lower()
+            if noun in PLACE_HEADS and noun not in ("state", "capital"):  # "capital of X": X is bigger
+                return HEAD_TYPES.get(noun, "Place")
+        return None
+
+    def _geo_link(self, m: Mention) -> None:
+        place = geo.lookup(m.label)
+        if place is None:
+            return
+        m.geo_id = place.geonames_id
+        m.country = place.country_code
+        if not place.is_country:
+            m.lat, m.lon = place.latitude, place.longitude
+            if m.type in ("Person", "Organization", "Place", "Group"):
+                m.type = "City" if place.population >= 100_000 else "Town"
+
+    def _lead_country(self) -> str | None:
+        counts: Counter[str] = Counter()
+        for m in self.mentions:
+            if m.country:
+                counts[m.country] += 1
+        for ent in self.doc.ents:
+            if ent.label_ == "NORP":
+                cid = self.gaz.demonyms.get(ent.text.lower())
+                if cid and self.gaz.entries[cid].country:
+                    counts[self.gaz.entries[cid].country] += 1
+        return counts.most_common(1)[0][0] if counts else None
+
+    # ------------------------------------------------------------------ resolution for relations
+    def resolve(self, tok: Token, expect_place: bool = False) -> Mention | None:
+        """The entity a relation argument token stands for, or None when it is not an entity."""
+        m = self._resolve(tok)
+        if m is None:
+            return None
+        if expect_place:
+            m = self._as_place(m)
+        elif m.label.lower() in self.gaz.capitals and self._actor_position(tok):
+            m = self._capital_as_state(m)  # "Moscow said", "backed by Tehran": the state, not the city
+        return m
+
+    @staticmethod
+    def _actor_position(tok: Token) -> bool:
+        while tok.dep_ == "conj":
+            tok = tok.head
+        if tok.dep_ in ("nsubj", "nsubjpass", "poss", "compound", "amod", "appos"):
+            return True
+        return tok.dep_ == "pobj" and tok.head.dep_ == "agent"
+
+    def _resolve(self, tok: Token) -> Mention | None:
+        m = self.tok_mention[tok.i]
+        if m is not None:
+            if not m.named:
+                return self._noun_phrase(tok) if tok.pos_ in ("NOUN", "PROPN") else None
+            ctx = self.gaz.context_aliases.get(alias_key(m.label)) if m.key not in self.gaz.entries else None
+            if ctx and self.lead_country in ctx:  # "Junta spokesman ...": NER made a name of "Junta"
+                e = self.gaz.entries[ctx[self.lead_country]]
+                return Mention(m.start, m.end, e.id, e.label, e.type, head_lemma=m.head_lemma, country=e.country)
+            return m
+        if tok.pos_ not in ("NOUN", "PROPN"):
+            return None
+        if tok.ent_type_ in NON_ENTITY_NE and tok.lemma_.lower() not in QUANTITY_HEADS:
+            return None
+        if tok.i in self._np_cache:
+            return self._np_cache[tok.i]
+        result = self._noun_phrase(tok)
+        self._np_cache[tok.i] = result
+        return result
+
+    def literal(self, tok: Token) -> Mention | None:
+        """The noun phrase itself, never the state behind it: victims, not their country."""
+        m = self.tok_mention[tok.i]
+        if m is not None and m.named:
+            return m
+        return self._noun_phrase(tok, literal=True)
+
+    def _noun_phrase(self, tok: Token, literal: bool = False) -> Mention | None:
+        lemma = tok.lemma_.lower()
+        # "hundreds of civilians", "dozens of soldiers": the quantity stands for its members
+        if lemma in QUANTITY_HEADS and lemma != "group" or tok.lower_ in QUANTITY_WORDS:
+            for child in tok.children:
+                if child.dep_ == "prep" and child.lower_ == "of":
+                    pobj = next((p for p in child.children if p.dep_ == "pobj"), None)
+                    if pobj is not None:
+                        return self._resolve(pobj)
+        # "the city of Aleppo", "the government of Turkey", "the province of Idlib"
+        if lemma in PLACE_HEADS or lemma in GOVERNMENT_HEADS:
+            for child in tok.children:
+                if child.dep_ == "prep" and child.lower_ == "of":
+                    for pobj in child.children:
+                        if pobj.dep_ == "pobj":
+                            inner = self._resolve(pobj)
+                            if inner is None:
+                                # "the village of Jebel Moya days after ...": the parser took "days" as head
+                                inner = next((self.tok_mention[t.i] for t in pobj.subtree
+                                              if self.tok_mention[t.i] is not None
+                                              and self.tok_mention[t.i].named), None)
+                            if inner is None:
+                                return None  # an explicit "of" phrase we cannot name: no antecedent guess
+                            if lemma in PLACE_HEADS:
+                                if inner.type in ("Person", "Organization", "Place", "Group", "Town", "City",
+                                                  "Settlement"):
+                                    inner.type = HEAD_TYPES.get(lemma, inner.type)
+                                return inner
+                            if inner.type == "Country":
+                                return self._government_of(inner, tok)
+                            if inner.type == "Person" and self.lead_country:
+                                # "the government of Prime Minister Abiy Ahmed": the article's state
+                                cid = self.gaz.country_by_iso.get(self.lead_country)
+                                if cid:
+                                    return self._government_of(self._country_mention(cid, tok), tok)
+        # "the Lebanese terrorist group Hezbollah": a generic head followed by the name
+        if tok.i + 1 < len(self.doc):
+            nxt = self.tok_mention[tok.i + 1]
+            if nxt is not None and nxt.named and lemma in HEAD_TYPES and nxt.type in ACTOR_TYPES:
+                return nxt
+        for child in tok.children:
+            if child.dep_ == "appos":
+                am = self.tok_mention[child.i]
+                if am is not None and am.named and lemma in ANAPHORIC_HEADS:
+                    return am
+        if lemma in MEMBER_HEADS and tok.dep_ in ("nsubj", "nsubjpass") or (
+                tok.dep_ == "conj" and tok.head.dep_ == "nsubj" and lemma in MEMBER_HEADS):
+            # "Fighters from the RSF captured ...": the group acts
+            for child in tok.children:
+                if child.dep_ == "prep" and child.lower_ in ("from", "of"):
+                    for pobj in child.children:
+                        inner = self._resolve(pobj) if pobj.dep_ == "pobj" else None
+                        if inner is not None and inner.named and inner.type in ACTOR_TYPES:
+                            return inner
+        mods = self._modifiers(tok)
+        for mod in mods:
+            mm = self.tok_mention[mod.i]
+            if mm is None or mod.dep_ not in ("compound", "poss"):
+                continue
+            if lemma in NAME_HEADS and mm.named and mm.type in ACTOR_TYPES and mod.dep_ == "compound":
+                return mm  # "the Ansar Dine group" is Ansar Dine
+            if mm.type == "Person" and mod.dep_ == "poss" and lemma in ARMY_HEADS | GOVERNMENT_HEADS | {"force",
+                                                                                                   "troop"}:
+                army = self._army_of_person(mm, tok)
+                if army is not None:
+                    return army
+        # nationality or country modifier: "Russian forces" → Russia, "Israeli military" → gazetteer/army
+        country = None
+        actor = None
+        for mod in mods:
+            mm = self.tok_mention[mod.i]
+            if mm is None or mod.dep_ not in ("amod", "compound", "poss", "nmod"):
+                continue
+            if mm.type == "Country":
+                country = mm
+            elif mm.named and mm.type in ACTOR_TYPES and mm.type != "Person":
+                actor = mm
+        start = min([tok.i] + [m.i for m in mods])
+        span = self.doc[start:tok.i + 1]
+        words = [t for t in span if t.dep_ not in SKIP_MODIFIERS and t.lower_ not in QUANTITY_WORDS
+                 and t.tag_ != "POS" and not t.like_num and t.pos_ != "PRON"]
+        if not words:
+            return None
+        label = self._label(words)
+        key_form = alias_key(label)
+        if key_form in self.gaz.aliases:
+            e = self.gaz.entries[self.gaz.aliases[key_form]]
+            return Mention(start, tok.i + 1, e.id, e.label, e.type, head_lemma=lemma, country=e.country)
+        ctx = self.gaz.context_aliases.get(key_form)
+        if ctx and self.lead_country in ctx:
+            e = self.gaz.entries[ctx[self.lead_country]]
+            return Mention(start, tok.i + 1, e.id, e.label, e.type, head_lemma=lemma, country=e.country)
+        if (tok.dep_ != "compound" and any(t.lower_ == "the" for t in tok.children)
+                and lemma in ANAPHORIC_HEADS and all(t.lower_ in DESCRIPTIVE or t.i == tok.i or t.tag_ == "VBN"
+                                                     or t.head.tag_ == "VBN" for t in words)):
+            antecedent = self._antecedent(tok, lemma)
+            # "the group" → its antecedent; "the jihadist rebels" only if the antecedent says "jihadist" too;
+            # participles ("the Iran-backed group") describe, they do not name
+            if antecedent is not None:
+                return antecedent
+        if lemma == "country" and len(words) == 1 and any(t.lower_ == "the" for t in tok.children):
+            for m in reversed(self._ordered_mentions(tok.i)):
+                if m.type == "Country":
+                    return m  # "an invasion of the country": the latest country named
+        if lemma in PLACE_HEADS and len(words) == 1 and any(t.lower_ == "the" for t in tok.children):
+            antecedent = self._place_antecedent(tok)
+            if antecedent is not None:
+                return antecedent
+        if literal:
+            actor = country = None
+        if actor is not None and country is None and lemma in STATE_PROXY_HEADS - GOVERNMENT_HEADS:
+            return actor  # "Hamas fighters", "a Saudi-led coalition airstrike"
+        if country is not None and "ethnic" not in {t.lower_ for t in words}:
+            if lemma in STATE_PROXY_HEADS - GOVERNMENT_HEADS:
+                return Mention(start, tok.i + 1, country.key, country.label, "Country", head_lemma=lemma,
+                               country=country.country, geo_id=country.geo_id)
+            if lemma in GOVERNMENT_HEADS:
+                return self._government_of(country, tok)
+        etype = HEAD_TYPES.get(lemma)
+        if etype is None and tok.pos_ == "NOUN" and self._located(tok):
+            etype = "Facility"  # "the national penitentiary in Port-au-Prince": some site in a named place
+        if etype is None:
+            if tok.pos_ == "PROPN" or (tok.is_title and not tok.is_sent_start and tok.i > tok.sent.start):
+                # an unrecognised name: keep it, typed by its role later (object of "captured" → place)
+                return Mention(start, tok.i + 1, slugify(label), label, "Organization", head_lemma=lemma)
+            return None
+        if lemma in ARMY_HEADS and country is not None:
+            etype = "MilitaryForce"
+            demonym = self.gaz.demonym_of.get(country.key, "")
+            ent_id = self.gaz.aliases.get(f"{demonym} {lemma}".lower())  # "Israel's military" = IDF
+            if ent_id:
+                e = self.gaz.entries[ent_id]
+                return Mention(start, tok.i + 1, e.id, e.label, e.type, head_lemma=lemma, country=e.country)
+        return Mention(start, tok.i + 1, slugify(label), label, etype, named=False, head_lemma=lemma,
+                       country=country.country if country else None)
+
+    def resolve_all(self, tok: Token, expect_place: bool = False) -> list[Mention]:
+        """Like ``resolve``, but 'US and British warplanes' gives both states."""
+        m = self.resolve(tok, expect_place)
+        if m is None:
+            return []
+        out = [m]
+        if m.type == "Country" or (m.named and m.type == "MilitaryForce"):
+            for mod in self._modifiers(tok):
+                for conj in (mod, *mod.conjuncts):
+                    cm = self.tok_mention[conj.i]
+                    if cm is not None and cm.type == "Country" and cm.key != m.key:
+                        out.append(cm)
+        return out
+
+    def _located(self, tok: Token) -> bool:
+        for child in tok.children:
+            if child.dep_ == "prep" and child.lower_ in ("in", "near", "outside", "at"):
+                for p in child.children:
+                    m = self.tok_mention[p.i] if p.dep_ == "pobj" else None
+                    if m is not None and m.type in PLACE_TYPES:
+                        return True
+        return False
+
+    def _label(self, words: list[Token]) -> str:
+        """Kept words as written: 'rebel-held areas' keeps its hyphen, '14 other major towns' → 'towns'."""
+        kept = {t.i for t in words}
+        out = []
+        for t in self.doc[words[0].i:words[-1].i + 1]:
+            if t.i in kept or (t.text == "-" and t.i - 1 in kept and t.i + 1 in kept):
+                out.append(t.text + (t.whitespace_ if t.i != words[-1].i else ""))
+            elif out and not out[-1].endswith(" "):
+                out[-1] += " "
+        return "".join(out).strip()
+
+    def _modifiers(self, tok: Token) -> list[Token]:
+        """Left modifiers that belong to the name: compounds, adjectives, possessors (recursively)."""
+        out: list[Token] = []
+        for child in tok.lefts:
+            if child.dep_ in ("compound", "amod", "nmod", "poss", "npadvmod") and child.i < tok.i:
+                out.append(child)
+                out.extend(self._modifiers(child))
+        return out
+
+    def _army_of_person(self, person: Mention, tok: Token) -> Mention | None:
+        """"President Assad's army" → the Syrian Army (the person's country's army, from the gazetteer)."""
+        iso = person.country or (self.gaz.entries[person.key].country if person.key in self.gaz.entries else None)
+        cid = self.gaz.country_by_iso.get(iso or "")
+        demonym = self.gaz.demonym_of.get(cid or "")
+        for form in (f"{demonym} army", f"{demonym} forces", f"{demonym} military") if demonym else ():
+            ent_id = self.gaz.aliases.get(form.lower())
+            if ent_id:
+                e = self.gaz.entries[ent_id]
+                return Mention(tok.i, tok.i + 1, e.id, e.label, e.type, head_lemma=tok.lemma_.lower(),
+                               country=e.country)
+        if tok.lemma_.lower() in GOVERNMENT_HEADS:
+            label = f"{person.label}'s {tok.text.lower()}"
+            return Mention(tok.i, tok.i + 1, slugify(label), label, "Government", named=False,
+                           head_lemma=tok.lemma_.lower(), country=iso)
+        label = f"{person.label}'s {tok.text.lower()}"
+        return Mention(tok.i, tok.i + 1, slugify(label), label, "MilitaryForce", named=False,
+                       head_lemma=tok.lemma_.lower(), country=iso)
+
+    def _country_mention(self, cid: str, tok: Token) -> Mention:
+        e = self.gaz.entries[cid]
+        return Mention(tok.i, tok.i + 1, e.id, e.label, "Country", head_lemma=tok.lemma_.lower(), country=e.country,
+                       geo_id=geo.country_geonames_id(e.country) if e.country else None)
+
+    def _government_of(self, country: Mention, tok: Token) -> Mention:
+        key_form = alias_key(f"{self.gaz.demonym_of.get(country.key, country.label)} government")
+        ent_id = self.gaz.aliases.get(key_form)
+        if ent_id:
+            e = self.gaz.entries[ent_id]
+            return Mention(tok.i, tok.i + 1, e.id, e.label, e.type, head_lemma=tok.lemma_.lower(),
+                           country=e.country)
+        rest = [t.text for t in self._modifiers(tok) if t.dep_ == "amod" and self.tok_mention[t.i] is None]
+        label = " ".join([country.label, *rest, tok.text.lower()])
+        return Mention(tok.i, tok.i + 1, slugify(label), label, "Government", named=False,
+                       head_lemma=tok.lemma_.lower(), country=country.country)
+
+    def _antecedent(self, tok: Token, lemma: str) -> Mention | None:
+        """'the group', 'the rebels' → the latest earlier actor with that head, else the latest armed group."""
+        best_type = None
+        for m in reversed(self._ordered_mentions(tok.i)):
+            if m.head_lemma == lemma and m.type in ACTOR_TYPES:
+                return m if self._compatible(tok, m) else None
+            # "the group" may be any armed group; "the coalition" only an earlier coalition
+            # only "the group" may point back to an unnamed group ("the Wazalendo militias ..., the group said")
+            if best_type is None and m.type == "ArmedGroup" and lemma in GENERIC_GROUP_HEADS and (
+                    m.named or (lemma == "group" and m.head_lemma in GROUP_NOUNS)):
+                best_type = m
+            if best_type is None and m.named and m.type == "MilitaryForce" and lemma in ARMY_HEADS | {"junta"}:
+                best_type = m
+        return best_type
+
+    @staticmethod
+    def _compatible(tok: Token, m: Mention) -> bool:
+        """'the jihadist rebels' may not stand for 'Islamist rebels': its adjectives must be in the antecedent."""
+        own = {c.lower_ for c in tok.lefts if c.dep_ in ("amod", "compound") and c.tag_ != "VBN"
+               and c.head.tag_ != "VBN"}
+        return own <= set(m.label.lower().split())
+
+    def _place_antecedent(self, tok: Token) -> Mention | None:
+        wanted = HEAD_TYPES.get(tok.lemma_.lower())
+        for m in reversed(self._ordered_mentions(tok.i)):
+            if m.type in SETTLEMENT_TYPES and (m.type == wanted or m.type == "Settlement" or wanted == "City"
+                                               or m.named):
+                return m
+        return None
+
+    def _ordered_mentions(self, before: int) -> list[Mention]:
+        found = [m for m in self.mentions if m.end <= before]
+        found += [m for i, m in self._np_cache.items() if m is not None and m.end <= before]
+        return sorted(found, key=lambda m: m.start)
+
+    def _as_place(self, m: Mention) -> Mention:
+        if m.type in PLACE_TYPES:
+            return m
+        if m.named and m.type in ("Person", "Organization", "Group") and m.key not in self.gaz.entries:
+            self._geo_link(m)
+            if m.type not in PLACE_TYPES:
+                m.type = "Settlement"
+        return m
+
+    def _capital_as_state(self, m: Mention) -> Mention:
+        state = self.gaz.capitals.get(m.label.lower())
+        if state is None:
+            return m
+        e = self.gaz.entries[state]
+        return Mention(m.start, m.end, e.id, e.label, e.type, head_lemma=m.head_lemma, country=e.country,
+                       geo_id=geo.country_geonames_id(e.country) if e.country else None)
+
+    # ------------------------------------------------------------------ materialisation
+    def use(self, m: Mention) -> str:
+        """Record ``m`` as an entity of the document (with its mention) and return its key."""
+        doc = self.doc
+        span = doc[m.start:m.end]
+        surface = span.text
+        ent = self.entities.get(m.key)
+        if ent is None:
+            ent = Entity(key=m.key, label=m.label, type=m.type, geonames_id=m.geo_id, latitude=m.lat,
+                         longitude=m.lon, country_code=m.country)
+            self.entities[m.key] = ent
+        elif ent.type in VAGUE_TYPES and m.type not in VAGUE_TYPES:
+            ent.type = m.type  # a later mention in a telling context ("the village of X") refines the type
+        if ent.geonames_id is None and m.geo_id is not None:
+            ent.geonames_id, ent.latitude, ent.longitude = m.geo_id, m.lat, m.lon
+            ent.country_code = ent.country_code or m.country
+        if surface != ent.label:
+            ent.aliases.add(surface)
+        cspan = CharSpan(span.start_char, span.end_char, surface)
+        if cspan not in ent.mentions:
+            ent.mentions.append(cspan)
+        return m.key
+
+    def finish(self) -> dict[str, Entity]:
+        """Add every named actor/place mention, then link places to where they lie."""
+        for m in self.mentions:
+            if m.named:
+                self.use(m)
+        self._located_in()
+        return self.entities
+
+    def _located_in(self) -> None:
+        doc = self.doc
+        for m in self.mentions:
+            ent = self.entities.get(m.key)
+            if ent is None or ent.type not in PLACE_TYPES or ent.type == "Country" or ent.located_in:
+                continue
+            root = doc[m.start:m.end].root
+            target = None
+            # "X province", "Idlib province": handled by the gazetteer; here "X in Y", "X, the capital of Y"
+            for child in root.children:
+                if child.dep_ == "prep" and child.lower_ == "in":
+                    target = next((self.tok_mention[p.i] for p in child.children if p.dep_ == "pobj"), None)
+                elif child.dep_ == "appos":
+                    for sub in child.children:
+                        if sub.dep_ == "poss" or (sub.dep_ == "prep" and sub.lower_ == "of"):
+                            cand = sub if sub.dep_ == "poss" else next(
+                                (p for p in sub.children if p.dep_ == "pobj"), None)
+                            if cand is not None and self.tok_mention[cand.i] is not None:
+                                target = self.tok_mention[cand.i]
+                if target is not None:
+                    break
+            if target is not None and target.key != m.key and target.type in PLACE_TYPES:
+                ent.located_in = self.use(target)
+            elif ent.type != "Country" and ent.country_code:
+                country_id = self.gaz.country_by_iso.get(ent.country_code)
+                if country_id and country_id != ent.key:
+                    e = self.gaz.entries[country_id]
+                    if country_id not in self.entities:
+                        self.entities[country_id] = Entity(
+                            key=country_id, label=e.label, type="Country", country_code=e.country,
+                            geonames_id=geo.country_geonames_id(e.country) if e.country else None)
+                    ent.located_in = country_id

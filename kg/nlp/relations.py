@@ -1,0 +1,702 @@
+"""Dependency patterns that turn a parsed sentence into (agent, property, target) candidates.
+
+Every rule is keyed by a lemma from ``ontology/lexicon.toml``; the rules only know grammar:
+active and passive clauses, participles ("X, backed by Y"), relative clauses ("Turkey, which backs Y"),
+appositions ("X, envoy of Y"), event nouns ("Russian support for Y", "an Israeli bombing"),
+light verbs ("launched airstrikes against Y") and coordination on either side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from spacy.attrs import LEMMA, LOWER
+from spacy.tokens import Token
+
+from .entities import ACTOR_TYPES, HEAD_TYPES, PLACE_TYPES, DocEntities, Mention
+from .lexicon import Lexicon
+
+VICTIM_HEADS = {"soldier", "troop", "fighter", "official", "diplomat", "peacekeeper", "militant", "mercenary",
+                "officer", "policeman", "commander"}
+QUANTITY_NOUNS = {"hundred", "dozen", "thousand", "score", "number", "million", "ten"}
+PLACE_NOUNS = {"town", "city", "village", "province", "region", "district", "locality", "area"}
+CAPTURE_FAMILY = {"captured", "recaptured", "invaded"}
+RELATIVE_PRONOUNS = {"which", "who", "that", "whom"}
+PERSONAL_PRONOUNS = {"they", "it", "he", "she", "we", "its", "their", "his", "her", "them", "him"}
+SOURCE_ONLY_TYPES = {"MediaOutlet", "MonitoringGroup"}
+POSITION_HEADS = {"position", "target", "stronghold", "hideout", "fighter", "convoy", "militant", "camp", "base",
+                  "outpost", "depot", "headquarters"}
+SUBJECT_DEPS = {"nsubj", "csubj"}
+CLAIMING_VERBS = {"claim", "admit", "acknowledge", "announce", "confirm", "celebrate", "complete", "hail"}
+ACCUSE_VERBS = {"accuse", "blame", "charge", "suspect", "condemn", "criticise", "criticize"}
+HEAD_OF_STATE = {"president", "prime minister", "premier", "king", "emir", "supreme leader", "dictator"}
+PERSON_ROLES = {"envoy", "member", "representative", "spokesman", "spokesperson", "official", "minister",
+                "operative", "emissary", "ambassador", "diplomat", "commander", "leader", "chief", "president",
+                "head", "founder", "militant", "fighter"}
+OWNED_HEADS = {"force", "troop", "fighter", "soldier", "army", "military", "militant", "warplane", "drone", "jet",
+               "unit", "men", "member", "missile", "rocket", "artillery", "wing"}
+WEAPON_HEADS = {"drone", "missile", "rocket", "shell", "jet", "warplane", "aircraft", "helicopter", "bomb"}
+GENERIC_PLACES = {"town", "city", "village", "location", "territory", "area", "land", "ground", "position",
+                  "region", "part", "place", "settlement", "locality", "district", "neighbourhood",
+                  "neighborhood", "country"}
+EVENT_AGENT_DEPS = {"amod", "compound", "nmod", "poss"}
+
+
+_HASHES: dict[tuple[int, int], set[int]] = {}
+
+
+def _trigger_hashes(lex: Lexicon, vocab) -> set[int]:
+    """Hashes of every word (any case) that some rule in ``find`` reacts to; cached per lexicon/vocab."""
+    key = (id(lex), id(vocab))
+    if key not in _HASHES:
+        words: set[str] = set()
+        for table in (lex.verbs, lex.control_verbs, lex.nouns, lex.phrases, lex.participles, lex.role_nouns):
+            words.update(table)
+        for group in (lex.light_verbs, lex.transfer_verbs, lex.receive_verbs, lex.fall_verbs):
+            words.update(group)
+        words.update(w.split()[-1] for w in lex.titles)
+        words.update(("army", "force", "troop", "military", "government", "administration", "regime", "cabinet",
+                      "junta"))
+        forms = {v for w in words for v in (w, w.lower(), w.capitalize(), w.title())}
+        _HASHES[key] = {vocab.strings.add(f) for f in forms}
+    return _HASHES[key]
+
+
+def _quantified(tok: Token) -> Token:
+    """'hundreds of airstrikes' → airstrikes; anything else → itself."""
+    if tok.lemma_.lower() in ("hundred", "dozen", "thousand", "score", "series", "wave", "number", "barrage",
+                              "string", "spate"):
+        for prep in tok.children:
+            if prep.dep_ == "prep" and prep.lower_ == "of":
+                for p in prep.children:
+                    if p.dep_ == "pobj":
+                        return p
+    return tok
+
+
+@dataclass
+class Candidate:
+    subject: Mention
+    predicate: str
+    object: Mention
+    trigger: Token
+    confidence: float
+
+
+class RelationFinder:
+    def __init__(self, ents: DocEntities, lex: Lexicon):
+        self.ents = ents
+        self.lex = lex
+        self.attack_nouns = {n for n, p in lex.nouns.items() if p == "attacked"}
+
+    # ------------------------------------------------------------------ driver
+    def find(self) -> list[Candidate]:
+        lex = self.lex
+        out: list[Candidate] = []
+        doc = self.ents.doc
+        # only words of the lexicon can trigger a rule: pick them from the token arrays (fast, in C)
+        # instead of building a Python Token for every word of the article
+        keys = _trigger_hashes(lex, doc.vocab)
+        arr = doc.to_array([LEMMA, LOWER])
+        for i in (i for i, (lem, low) in enumerate(arr.tolist()) if lem in keys or low in keys):
+            tok = doc[i]
+            pos = tok.pos_
+            if pos in ("SPACE", "PUNCT", "DET", "ADP", "NUM", "CCONJ", "PART", "SCONJ"):
+                continue
+            lemma = tok.lemma_.lower()
+            lower = tok.lower_
+            if pos in ("VERB", "AUX") or tok.tag_.startswith("VB"):
+                phrased = [c for p in lex.phrases.get(lemma, ()) for c in self._phrase(tok, *p)]
+                out.extend(phrased)
+                if lemma in lex.verbs and not phrased:
+                    out.extend(self._verb(tok, lex.verbs[lemma]))
+                if lemma in lex.control_verbs:
+                    out.extend(self._control(tok, lex.control_verbs[lemma]))
+                if lemma in lex.light_verbs:
+                    out.extend(self._light_verb(tok))
+                if lemma in lex.transfer_verbs or lemma in lex.receive_verbs:
+                    out.extend(self._transfer(tok))
+                if lemma in lex.fall_verbs:
+                    out.extend(self._fall(tok))
+            if lower in lex.participles:
+                out.extend(self._participle(tok, *lex.participles[lower]))
+            if pos in ("NOUN", "PROPN"):
+                if lemma in lex.nouns:
+                    out.extend(self._event_noun(tok, lex.nouns[lemma]))
+                if lemma in lex.titles or lemma in lex.role_nouns:
+                    out.extend(self._role_noun(tok, lemma))
+                if lemma in lex.fall_verbs:
+                    out.extend(self._fall_noun(tok))
+                if lemma in ("army", "force", "troop", "military", "government", "regime", "administration"):
+                    out.extend(self._possessive_leader(tok))
+                if lemma in ("government", "administration", "regime", "cabinet", "junta"):
+                    out.extend(self._government_of_person(tok))
+        return out
+
+    # ------------------------------------------------------------------ argument helpers
+    def _res(self, tok: Token, place: bool = False) -> Mention | None:
+        if tok.lemma_.lower() in OWNED_HEADS:
+            # "its forces", "their fighters": the owner acts
+            for c in tok.children:
+                if c.dep_ == "poss" and c.pos_ == "PRON" and c.lower_ in ("its", "their", "his", "her"):
+                    return self._pronoun(c, tok)
+        m = self.ents.resolve(tok, expect_place=place)
+        if not place and tok.lemma_.lower() in POSITION_HEADS and (m is None or not m.named):
+            # "RSF positions", "positions of the SDF", "Houthi targets" stand for the actor
+            actor = self._position_owner(tok)
+            if actor is not None:
+                return actor
+        return m
+
+    def _position_owner(self, tok: Token) -> Mention | None:
+        for child in tok.children:
+            if child.dep_ in ("compound", "amod", "nmod", "poss"):
+                m = self.ents.resolve(child)
+                if m is not None and m.type in ACTOR_TYPES:
+                    return m
+            if child.dep_ == "prep" and child.lower_ == "of":
+                for p in child.children:
+                    if p.dep_ == "pobj":
+                        m = self.ents.resolve(p)
+                        if m is not None and m.type in ACTOR_TYPES:
+                            return m
+        return None
+
+    def _with_conjuncts(self, tok: Token) -> list[Token]:
+        out = [tok, *tok.conjuncts]
+        # "the terrorist groups Hamas and Hezbollah": the names after a generic head, each of them
+        nxt = tok.i + 1
+        if nxt < len(tok.doc) and tok.lemma_.lower() in HEAD_TYPES and self.ents.tok_mention[nxt] is not None:
+            name = tok.doc[nxt]
+            while name.head.i > name.i and name.dep_ in ("compound", "flat"):
+                name = name.head
+            out.extend(name.conjuncts)
+        # "the towns of Rastan and Talbiseh", "dozens of mercenaries and soldiers": each member
+        if tok.lemma_.lower() in PLACE_NOUNS or tok.lemma_.lower() in QUANTITY_NOUNS:
+            for child in tok.children:
+                if child.dep_ == "prep" and child.lower_ == "of":
+                    for p in child.children:
+                        if p.dep_ == "pobj":
+                            out.extend(p.conjuncts)
+        # "14 towns, including Halfaya, Taybat al-Imam and Soran"
+        for t in list(out):
+            for child in t.children:
+                if child.dep_ == "prep" and child.lower_ in ("including", "notably"):
+                    for p in child.children:
+                        if p.dep_ == "pobj":
+                            out.extend([p, *p.conjuncts])
+        seen: set[int] = set()
+        return [t for t in out if not (t.i in seen or seen.add(t.i))]
+
+    def _subject_tokens(self, verb: Token) -> list[Token]:
+        subs = [c for c in verb.children if c.dep_ in SUBJECT_DEPS]
+        if subs:
+            return self._with_conjuncts(subs[0])
+        # shared subject: "X captured A and retook B", "X managed to regain", "X attacked Y, killing Z"
+        if verb.dep_ in ("conj", "xcomp") or (verb.dep_ == "advcl" and verb.tag_ == "VBG"):
+            if verb.head.i != verb.i:
+                return self._subject_tokens(verb.head)
+        if verb.dep_ == "acl" and verb.tag_ == "VBG":
+            return [verb.head]
+        if verb.dep_ == "pcomp" and verb.head.dep_ == "prep" and verb.head.lower_ in ("after", "before", "by",
+                                                                                    "while", "since", "upon"):
+            # "reached Homs after capturing Rastan": the main clause's subject did it
+            gov = verb.head.head
+            if gov.pos_ in ("VERB", "AUX"):
+                return self._subject_tokens(gov)
+        if verb.dep_ == "pcomp" and verb.head.dep_ == "prep" and verb.head.head.lemma_.lower() in ACCUSE_VERBS:
+            # "accused Eritrea of killing civilians": the accused is the agent (the accuser only claims it)
+            return [c for c in verb.head.head.children if c.dep_ in ("dobj", "obj")][:1]
+        return []
+
+    def _resolve_subject(self, tok: Token, verb: Token, place: bool = False) -> list[Mention]:
+        lower = tok.lower_
+        if lower in RELATIVE_PRONOUNS:
+            return self._relative_antecedents(verb, lower)
+        if tok.pos_ == "PRON" or lower in PERSONAL_PRONOUNS:
+            m = self._pronoun(tok, verb)
+            return [m] if m is not None else []
+        ms = self.ents.resolve_all(tok, place)
+        if len(ms) == 1:
+            m = self._res(tok, place)
+            return [m] if m is not None else []
+        return ms
+
+    def _relative_antecedents(self, verb: Token, pronoun: str) -> list[Mention]:
+        """'Turkey, which backs Y' → Turkey; 'X, led by the Kurds, who oppose Y' → the Kurds and X."""
+        rel = verb
+        while rel.dep_ in ("conj", "xcomp") and rel.head.i != rel.i:
+            rel = rel.head
+        if rel.dep_ != "relcl":
+            return []
+        heads = [rel.head]
+        # the clause may follow a parenthetical: "X, led by Y, which ..."; offer X as well
+        h = rel.head
+        if h.dep_ == "pobj" and h.head.dep_ in ("agent", "prep") and h.head.head.dep_ in ("acl", "advcl"):
+            heads.append(h.head.head.head)
+        elif h.dep_ == "appos":
+            heads.append(h.head)
+        out: list[Mention] = []
+        for head in heads:
+            m = self._res(head)
+            if m is None:
+                continue
+            if pronoun == "which" and m.type == "Person":
+                continue
+            out.append(m)
+        # after a parenthetical ("X, led by Y, who/which ..."), the clause describes the outer noun X
+        return out[-1:]
+
+    def _pronoun(self, tok: Token, verb: Token) -> Mention | None:
+        """'the jihadists said they captured' → the jihadists; otherwise the latest earlier actor."""
+        anc = verb
+        while anc.head.i != anc.i:
+            anc = anc.head
+            if anc.lemma_.lower() in self.lex.statements or anc.lemma_.lower() in self.lex.appeals:
+                for child in anc.children:
+                    if child.dep_ in SUBJECT_DEPS and child.pos_ != "PRON":
+                        m = self._res(child)
+                        if m is not None and m.type == "Person" and tok.lower_ in ("we", "our", "us"):
+                            return None  # "we" in a leader's quote is his group, which we cannot name
+                        return m
+                break
+        want_person = tok.lower_ in ("he", "she", "his", "her", "him")
+        if tok.dep_ == "poss":
+            # "Kyiv has intensified its attacks": a possessive points back to its own clause's subject
+            v = tok.head
+            while v.pos_ not in ("VERB", "AUX") and v.head.i != v.i:
+                v = v.head
+            own_np = {t.i for t in tok.head.subtree}
+            for s_tok in self._subject_tokens(v) if v.pos_ in ("VERB", "AUX") else []:
+                if s_tok.i in own_np or s_tok.pos_ == "PRON":
+                    continue
+                m = self._res(s_tok)
+                if m is not None and m.type in ACTOR_TYPES and (m.type == "Person") == want_person:
+                    return m
+        for m in reversed(self.ents._ordered_mentions(tok.i)):
+            if m.type not in ACTOR_TYPES or m.type in SOURCE_ONLY_TYPES:
+                continue
+            if (m.type == "Person") == want_person:
+                return m
+        return None
+
+    def _preceding_np(self, tok: Token) -> Token | None:
+        """The noun a comma-separated participle modifies: 'the rebels, led by HTS' → rebels."""
+        i = tok.i - 1
+        doc = self.ents.doc
+        while i >= 0 and (doc[i].is_punct or doc[i].is_space):
+            i -= 1
+        if i < 0 or doc[i].pos_ not in ("NOUN", "PROPN"):
+            return None
+        t = doc[i]
+        while t.dep_ in ("compound", "flat") and t.head.i > t.i:
+            t = t.head
+        return t
+
+    def _emit(self, subjects: list[Mention], pred: str, objects: list[Mention], trigger: Token,
+              conf: float) -> Iterator[Candidate]:
+        for s in subjects:
+            if s.type in SOURCE_ONLY_TYPES or s.type in PLACE_TYPES - {"Country"}:
+                continue
+            if not s.named and (s.head_lemma in self.lex.nouns or s.head_lemma in WEAPON_HEADS):
+                continue  # "Strikes hit Shabwa": an event with no known agent is not an actor
+            for o in objects:
+                if o.key == s.key:
+                    continue
+                if pred in CAPTURE_FAMILY and not o.named and o.head_lemma in GENERIC_PLACES:
+                    continue  # "captured 14 towns", "regained territory": no place a reader can look up
+                if pred in CAPTURE_FAMILY and o.type not in PLACE_TYPES:
+                    continue
+                if pred not in CAPTURE_FAMILY and pred != "attacked" and o.type not in ACTOR_TYPES:
+                    if o.label.lower() not in self.ents.gaz.capitals:
+                        continue
+                    o = self.ents._capital_as_state(o)  # "an ally of Tehran": the state
+                if pred == "attacked" and not o.named and o.head_lemma in WEAPON_HEADS:
+                    continue
+                yield Candidate(s, pred, o, trigger, conf)
+
+    def _objects(self, toks: list[Token], pred: str) -> list[Mention]:
+        place = pred in CAPTURE_FAMILY
+        out = []
+        for t in toks:
+            for tt in self._with_conjuncts(t):
+                if pred == "eliminated" and tt.lemma_.lower() in VICTIM_HEADS:
+                    # "killed two Colombian soldiers": the victims are the soldiers, not Colombia
+                    m = self.ents.literal(tt)
+                    if m is not None:
+                        out.append(m)
+                        continue
+                out.extend(self._resolve_subject(tt, tt.head, place))
+        return out
+
+    # ------------------------------------------------------------------ clause rules
+    def _verb(self, verb: Token, pred: str) -> Iterator[Candidate]:
+        lemma = verb.lemma_.lower()
+        children = list(verb.children)
+        passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in children) or (
+            verb.dep_ in ("acl", "advcl", "amod", "conj") and verb.tag_ == "VBN"
+            and not any(c.dep_ in SUBJECT_DEPS for c in children)
+            and not (verb.dep_ == "conj" and verb.head.tag_ != "VBN"))
+        if passive:
+            yield from self._passive(verb, pred, children)
+            return
+        obj_toks = [c for c in children if c.dep_ in ("dobj", "obj")
+                    and not (pred == "attacked" and c.lemma_.lower() in WEAPON_HEADS)]
+        if not obj_toks and lemma in ("help", "assist", "aid", "support"):
+            # "Iran helped the Houthis develop missiles": the helped party is the clause's subject
+            for c in children:
+                if c.dep_ in ("ccomp", "xcomp"):
+                    obj_toks += [s for s in c.children if s.dep_ in SUBJECT_DEPS]
+        if lemma in ("fight", "battle") and any(c.dep_ == "prep" and c.lower_ == "alongside" for c in children):
+            # "X fought alongside Y (against Z)": allies
+            allies = [p for c in children if c.dep_ == "prep" and c.lower_ == "alongside"
+                      for p in c.children if p.dep_ == "pobj"]
+            subjects = [m for s in self._subject_tokens(verb) for m in self._resolve_subject(s, verb)]
+            yield from self._emit(subjects, "alliedWith", self._objects(allies, "alliedWith"), verb, 0.7)
+        if not obj_toks and pred in ("opposes", "attacked"):
+            near = children + [g for c in children if c.dep_ == "prep" and c.lower_ == "alongside"
+                               for p in c.children for g in p.children]  # "alongside Y against Z"
+            obj_toks = [p for c in near if c.dep_ == "prep" and c.lower_ in ("against", "on", "at")
+                        for p in c.children if p.dep_ == "pobj"]
+        if not obj_toks:
+            return
+        objects = self._objects(obj_toks, pred)
+        if lemma in self.lex.place_only:
+            objects = [o for o in objects if o.type in PLACE_TYPES]
+        if lemma == "hit" and not objects:
+            return
+        subjects: list[Mention] = []
+        for s in self._subject_tokens(verb):
+            subjects.extend(self._resolve_subject(s, verb))
+        yield from self._emit(subjects, pred, objects, verb, 0.8)
+
+    def _passive(self, verb: Token, pred: str, children: list[Token]) -> Iterator[Candidate]:
+        agents = [p for c in children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
+        subjects: list[Mention] = []
+        for a in agents:
+            for t in self._with_conjuncts(a):
+                subjects.extend(self._resolve_subject(t, verb))
+        if not agents:
+            # "was eliminated on Tuesday in an Israeli bombing": the agent is the event noun's modifier
+            for c in children:
+                if c.dep_ == "prep" and c.lower_ in ("in", "by"):
+                    for p in c.children:
+                        if p.dep_ == "pobj" and p.lemma_.lower() in self.attack_nouns | {"operation", "raid"}:
+                            subjects.extend(self._event_agents(p))
+        if not subjects:
+            return
+        targets = [c for c in children if c.dep_ == "nsubjpass"]
+        objects: list[Mention] = []
+        if targets:
+            for t in self._with_conjuncts(targets[0]):
+                objects.extend(self._resolve_subject(t, verb, place=pred in CAPTURE_FAMILY))
+        elif verb.dep_ in ("acl", "amod"):
+            m = self._res(verb.head, pred in CAPTURE_FAMILY)
+            objects = [m] if m else []
+        elif verb.dep_ in ("advcl", "conj"):
+            np = self._preceding_np(verb)
+            m = self._res(np, pred in CAPTURE_FAMILY) if np is not None else None
+            objects = [m] if m else []
+        yield from self._emit(subjects, pred, objects, verb, 0.75)
+
+    def _control(self, verb: Token, pred: str) -> Iterator[Candidate]:
+        """'took control of Aleppo', 'regained control of the town'."""
+        for c in verb.children:
+            if c.dep_ in ("dobj", "obj") and c.lemma_.lower() == "control":
+                objs = [p for prep in c.children if prep.dep_ == "prep" and prep.lower_ in ("of", "over")
+                        for p in prep.children if p.dep_ == "pobj"]
+                objects = self._objects(objs, pred)
+                subjects = [m for s in self._subject_tokens(verb) for m in self._resolve_subject(s, verb)]
+                yield from self._emit(subjects, pred, objects, verb, 0.8)
+
+    def _light_verb(self, verb: Token) -> Iterator[Candidate]:
+        """'launched airstrikes against X', 'fired rockets at X', 'launched an invasion of X'."""
+        for c in verb.children:
+            if c.dep_ not in ("dobj", "obj"):
+                continue
+            noun = _quantified(c)  # "launched hundreds of airstrikes on X"
+            pred = self.lex.nouns.get(noun.lemma_.lower())
+            if pred is None:
+                continue
+            preps = [p for p in list(noun.children) + list(c.children) + list(verb.children)
+                     if p.dep_ == "prep" and p.lower_ in self.lex.noun_preps.get(pred, ())]
+            objs = [p for prep in preps for p in prep.children if p.dep_ == "pobj"]
+            objects = self._objects(objs, pred)
+            subjects = [m for s in self._subject_tokens(verb) for m in self._resolve_subject(s, verb)]
+            if not subjects:
+                subjects = self._event_agents(noun)
+            yield from self._emit(subjects, pred, objects, verb, 0.75)
+
+    def _transfer(self, verb: Token) -> Iterator[Candidate]:
+        """'sent weapons to the group', 'provided the RSF with drones', 'received weapons from Turkey'."""
+        children = list(verb.children)
+        things = [c for c in children if c.dep_ in ("dobj", "obj")]
+        with_things = [p for c in children if c.dep_ == "prep" and c.lower_ == "with"
+                       for p in c.children if p.dep_ == "pobj"]
+        if things and any(t.lemma_.lower() in self.lex.transfer_objects for t in with_things):
+            subjects = [m for s in self._subject_tokens(verb) for m in self._resolve_subject(s, verb)]
+            yield from self._emit(subjects, "backs", self._objects(things, "backs"), verb, 0.7)
+            return
+        if not any(t.lemma_.lower() in self.lex.transfer_objects for t in things):
+            return
+        if verb.lemma_.lower() in self.lex.receive_verbs:
+            givers = [p for c in children if c.dep_ == "prep" and c.lower_ == "from"
+                      for p in c.children if p.dep_ == "pobj"]
+            receivers = [m for s in self._subject_tokens(verb) for m in self._resolve_subject(s, verb)]
+            yield from self._emit(self._objects(givers, "backs"), "backs", receivers, verb, 0.7)
+            return
+        recips = [p for c in children if c.dep_ in ("prep", "dative") and c.lower_ == "to"
+                  for p in c.children if p.dep_ == "pobj"]
+        if not recips:
+            return
+        objects = self._objects(recips, "backs")
+        subjects = [m for s in self._subject_tokens(verb) for m in self._resolve_subject(s, verb)]
+        yield from self._emit(subjects, "backs", objects, verb, 0.7)
+
+    def _phrase(self, verb: Token, pred: str, obj_lemma: str, prep: str) -> Iterator[Candidate]:
+        """'pledged allegiance to X', 'belongs to X'."""
+        holders = [verb] + [c for c in verb.children if c.dep_ in ("dobj", "obj")
+                            and c.lemma_.lower() == obj_lemma]
+        if obj_lemma and len(holders) == 1:
+            return
+        objs = [p for h in holders for c in h.children if c.dep_ == "prep" and c.lower_ == prep
+                for p in c.children if p.dep_ == "pobj"]
+        objects = self._objects(objs, pred)
+        subjects = [m for s in self._subject_tokens(verb) for m in self._resolve_subject(s, verb)]
+        yield from self._emit(subjects, pred, objects, verb, 0.75)
+        if pred == "alliedWith" and objects:
+            # "joined forces with the army against the RSF": allies share an enemy
+            enemies = [p for h in holders + objs for c in h.children if c.dep_ == "prep" and c.lower_ == "against"
+                       for p in c.children if p.dep_ == "pobj"]
+            yield from self._emit(subjects, "opposes", self._objects(enemies, "opposes"), verb, 0.7)
+
+    def _fall(self, verb: Token) -> Iterator[Candidate]:
+        """'Aleppo fell to the rebels', 'the army lost Lashio to the MNDAA' → the rebels/MNDAA captured it."""
+        agents = [p for c in verb.children if c.dep_ == "prep" and c.lower_ == "to"
+                  for p in c.children if p.dep_ == "pobj"]
+        if not agents:
+            return
+        lost = [c for c in verb.children if c.dep_ in ("dobj", "obj")]
+        if lost:
+            places = self._objects(lost, "captured")
+        else:
+            places = [m for s in self._subject_tokens(verb) for m in self._resolve_subject(s, verb, place=True)]
+        subjects = [m for a in agents for t in self._with_conjuncts(a) for m in self._resolve_subject(t, verb)]
+        yield from self._emit(subjects, "captured", places, verb, 0.7)
+
+    def _fall_noun(self, noun: Token) -> Iterator[Candidate]:
+        """'the fall of Aleppo to the rebels' → the rebels captured Aleppo."""
+        preps = {c.lower_: [p for p in c.children if p.dep_ == "pobj"] for c in noun.children if c.dep_ == "prep"}
+        if preps.get("of") and preps.get("to"):
+            subjects = [m for t in preps["to"] for m in self._resolve_subject(t, noun)]
+            yield from self._emit(subjects, "captured", self._objects(preps["of"], "captured"), noun, 0.6)
+
+    def _participle(self, tok: Token, pred: str, prep: str) -> Iterator[Candidate]:
+        """'X, affiliated with Y', 'an organization opposed to Y', 'the Al-Qaeda-linked group X'."""
+        objs = [p for c in tok.children if c.dep_ == "prep" and c.lower_ == prep
+                for p in c.children if p.dep_ == "pobj"]
+        objects = self._objects(objs, pred)
+        swap = False
+        if not objects and tok.dep_ == "amod":
+            # hyphenated: "the al-Qaeda-linked group JNIM"; "the Iran-backed group": Iran is the agent
+            objects = [m for c in tok.lefts if (m := self._res(c)) is not None and m.type in ACTOR_TYPES]
+            swap = prep == "by"
+        if not objects:
+            return
+        if swap:
+            holder_m = self._res(tok.head)
+            if holder_m is not None:
+                yield from self._emit(objects, pred, [holder_m], tok, 0.7)
+            return
+        holder: Token | None = None
+        if tok.dep_ in ("acl", "amod"):
+            holder = tok.head
+        elif tok.dep_ in ("acomp", "attr") or tok.pos_ in ("VERB", "AUX") and tok.dep_ in ("relcl", "ROOT"):
+            verb = tok.head if tok.dep_ in ("acomp", "attr") else tok
+            subs = [c for c in verb.children if c.dep_ == "nsubjpass"] or self._subject_tokens(verb)
+            subjects = [m for s in subs for m in self._resolve_subject(s, verb)]
+            yield from self._emit(subjects, pred, objects, tok, 0.7)
+            return
+        else:
+            holder = self._preceding_np(tok)
+        if holder is None:
+            return
+        while holder.dep_ == "appos":
+            holder = holder.head
+        m = self._res(holder)
+        if m is None:
+            return
+        if pred == "memberOf" and all(o.type == "Person" for o in objects):
+            # "forces loyal to commander Khalifa Haftar": a group is not a member of a person, he leads it
+            yield from self._emit(objects, "leads", [m], tok, 0.65)
+            return
+        yield from self._emit([m], pred, objects, tok, 0.7)
+
+    # ------------------------------------------------------------------ noun rules
+    def _event_agents(self, noun: Token) -> list[Mention]:
+        """'an Israeli bombing', 'a US drone strike', "Russia's support", 'attacks by the rebels'."""
+        out: list[Mention] = []
+        for c in noun.children:
+            if c.dep_ == "poss" and c.pos_ == "PRON":
+                m = self._pronoun(c, noun)  # "its attacks against X"
+                if m is not None:
+                    out.append(m)
+            elif c.dep_ in EVENT_AGENT_DEPS:
+                m = self.ents.resolve(c)
+                if (m is not None and m.type in ACTOR_TYPES and m.type not in SOURCE_ONLY_TYPES
+                        and (m.named or m.type == "Country")):
+                    out.append(m)
+                elif c.dep_ == "compound":
+                    out.extend(self._event_agents(c))
+            elif c.dep_ == "prep" and c.lower_ == "by":
+                out.extend(m for p in c.children if p.dep_ == "pobj" for t in self._with_conjuncts(p)
+                           if (m := self._res(t)) is not None)
+        return out
+
+    def _event_noun(self, noun: Token, pred: str) -> Iterator[Candidate]:
+        preps = self.lex.noun_preps.get(pred, set())
+        objs = [p for c in noun.children if c.dep_ == "prep" and c.lower_ in preps
+                for p in c.children if p.dep_ == "pobj"]
+        if not objs and pred == "backs":
+            yield from self._help_from(noun)
+            return
+        if not objs:
+            return
+        subjects = self._event_agents(noun) or self._clause_agents(noun)
+        if not subjects:
+            return
+        yield from self._emit(subjects, pred, self._objects(objs, pred), noun, 0.65)
+
+    def _help_from(self, noun: Token) -> Iterator[Candidate]:
+        """'intercepted by Israel's air defences with help from the US' → the US backs Israel."""
+        # "with help from the US", "with the support of Russian aircraft"
+        helpers = [p for c in noun.children if c.dep_ == "prep" and c.lower_ in ("from", "of")
+                   for t in c.children if t.dep_ == "pobj" for p in self._with_conjuncts(t)]
+        if not helpers or noun.dep_ != "pobj" or noun.head.lower_ != "with":
+            return
+        verb = noun.head.head
+        if verb.pos_ in ("NOUN", "PROPN"):
+            # "the army, with the support of Russian aircraft, retook ...": attached to the helped noun
+            helped_np = self._res(verb)
+            subjects = [m for t in helpers for m in self._resolve_subject(t, verb)]
+            if helped_np is not None:
+                yield from self._emit(subjects, "backs", [helped_np], noun, 0.6)
+            return
+        if verb.pos_ not in ("VERB", "AUX"):
+            return
+        agents = [p for c in verb.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
+        helped = [m for t in agents for m in self._resolve_subject(t, verb)] or [
+            m for t in self._subject_tokens(verb) for m in self._resolve_subject(t, verb)]
+        subjects = [m for t in helpers for m in self._resolve_subject(t, verb)]
+        yield from self._emit(subjects, "backs", helped, noun, 0.6)
+
+    def _clause_agents(self, noun: Token) -> list[Mention]:
+        """'Israel retaliated with airstrikes on X', 'the rebels claimed responsibility for an attack on X'."""
+        if noun.dep_ in ("dobj", "obj") and noun.head.lemma_.lower() in CLAIMING_VERBS:
+            head = noun.head  # "ISWAP claimed an attack on a base", "the rebels announced the capture of Hama"
+            return [m for s in self._subject_tokens(head) for m in self._resolve_subject(s, head)]
+        if noun.dep_ != "pobj" or noun.head.dep_ != "prep":
+            return []
+        head = noun.head.head
+        if noun.head.lower_ == "for" and head.lemma_.lower() in ACCUSE_VERBS:
+            # "Washington blames the group for a drone attack on ...": the blamed party is the agent
+            return [m for c in head.children if c.dep_ in ("dobj", "obj") for m in self._resolve_subject(c, head)]
+        if head.lemma_.lower() == "responsibility":
+            head = head.head
+        # "X was behind a drone strike on Y": the copula's subject is the agent
+        if noun.head.lower_ == "behind" and head.lemma_.lower() == "be":
+            return [m for s in self._subject_tokens(head) for m in self._resolve_subject(s, head)]
+        if head.pos_ not in ("VERB", "AUX"):
+            return []
+        return [m for s in self._subject_tokens(head) for m in self._resolve_subject(s, head)]
+
+    def _possessive_leader(self, noun: Token) -> Iterator[Candidate]:
+        """"President Assad's army" → Assad leads the army."""
+        for c in noun.children:
+            if c.dep_ == "poss":
+                person = self.ents.tok_mention[c.i]
+                if (person is not None and person.type == "Organization" and person.named
+                        and noun.lemma_.lower() in ("government", "regime", "administration")):
+                    person.type = "Person"  # "Nicolás Maduro's government": NER said ORG; a regime has a ruler
+                if person is not None and person.type == "Person":
+                    army = self._res(noun)
+                    if army is not None:
+                        yield from self._emit([person], "leads", [army], noun, 0.6)
+
+    def _government_of_person(self, noun: Token) -> Iterator[Candidate]:
+        """"the government of Prime Minister Abiy Ahmed" → Abiy Ahmed leads the government."""
+        for c in noun.children:
+            if c.dep_ == "prep" and c.lower_ == "of":
+                for p in c.children:
+                    person = self.ents.tok_mention[p.i] if p.dep_ == "pobj" else None
+                    if person is not None and person.type == "Person":
+                        gov = self._res(noun)
+                        if gov is not None:
+                            yield from self._emit([person], "leads", [gov], noun, 0.6)
+
+    def _role_noun(self, noun: Token, lemma: str) -> Iterator[Candidate]:
+        """'X, envoy of Y', 'Y's army chief X', 'President X', 'X, an ally of Y', 'X is a member of Y'."""
+        lex = self.lex
+        det = next((c.lower_ for c in noun.children if c.dep_ == "det"), "")
+        compounds = [c.lower_ for c in noun.lefts if c.dep_ in ("compound", "amod")]
+        if compounds and f"{compounds[-1]} {lemma}" in lex.titles:
+            lemma = f"{compounds[-1]} {lemma}"  # "prime minister" leads, a "minister" is a member
+        if lemma in lex.titles and det not in ("a", "an"):
+            pred = "leads"
+        elif lemma in lex.role_nouns:
+            pred = lex.role_nouns[lemma]
+        elif lemma in lex.titles:
+            pred = "memberOf"
+        else:
+            return
+        # the holder of the role
+        holders: list[Mention] = []
+        if noun.dep_ == "appos":
+            m = self._res(noun.head)
+            holders = [m] if m else []
+            if m is not None and m.named and m.type == "Organization" and lemma in PERSON_ROLES:
+                m.type = "Person"  # "Salman Nimr Jamaa, envoy of ...": NER said ORG
+        elif noun.dep_ in ("compound", "nmod") and noun.head.pos_ == "PROPN":
+            m = self.ents.tok_mention[noun.head.i]
+            holders = [m] if m and m.type == "Person" else []
+        elif noun.dep_ == "attr":
+            holders = [m for s in self._subject_tokens(noun.head) for m in self._resolve_subject(s, noun.head)]
+        if not holders:
+            appos = [c for c in noun.children if c.dep_ == "appos"]
+            if appos:
+                m = self._res(appos[0])
+                if m is not None and m.named and m.type in ("Person", "Organization"):
+                    m.type = "Person"  # a title makes a person of what NER called an organisation
+                    holders = [m]
+        if not holders:
+            return
+        groups: list[Mention] = []
+        # words of the title itself ("Prime", "Minister") are not the group; "army" in "army chief" is
+        title_words = {w for w in lemma.split() if HEAD_TYPES.get(w, "Person") == "Person"}
+        for c in noun.children:
+            if c.dep_ == "prep" and c.lower_ == "of":
+                groups.extend(self._objects([p for p in c.children if p.dep_ == "pobj"], pred))
+        if not groups:
+            for c in noun.children:
+                if c.dep_ in ("poss", "compound", "amod", "nmod") and c.i < noun.i and c.lower_ not in title_words:
+                    if c.lower_ in PERSONAL_PRONOUNS:
+                        m = self._pronoun(c, noun)
+                    else:
+                        m = self.ents.resolve(c)
+                    if m is not None and m.type in ACTOR_TYPES and m.named:
+                        groups.append(m)
+                        break
+        if not groups and noun.dep_ == "compound":
+            # "Rwanda's President Paul Kagame": the possessor hangs on the name
+            for c in noun.head.children:
+                if c.dep_ == "poss" and (m := self.ents.resolve(c)) is not None and m.type in ACTOR_TYPES:
+                    groups.append(m)
+        if not groups and pred == "leads" and lemma in HEAD_OF_STATE:
+            # "Prime Minister Benjamin Netanyahu": the gazetteer knows whose prime minister he is
+            for h in holders:
+                entry = self.ents.gaz.entries.get(h.key)
+                cid = self.ents.gaz.country_by_iso.get(entry.country or "") if entry else None
+                if cid:
+                    groups.append(self.ents._country_mention(cid, noun))
+        yield from self._emit(holders, pred, groups, noun, 0.65)

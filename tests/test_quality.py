@@ -1,0 +1,43 @@
+"""End-to-end quality gates: the seed article and our own dev set through Extractor + evaluate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.evaluate import evaluate, format_report
+from kg.nlp import Extractor, relation_rows
+from kg.records import Document
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "000_71636dc5e52876a0.txt"
+SEED_GOLD = ROOT.parent / "shared" / "dev" / "seed-gold.json"
+DEV_DIR = ROOT / "tests" / "data" / "dev"
+DEV_GOLD = ROOT / "tests" / "data" / "dev-gold.json"
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return Extractor()
+
+
+def rows_for(extractor: Extractor, paths: list[Path]) -> list[dict]:
+    docs = [Document(id=p.stem, text=p.read_text(encoding="utf-8"), path=str(p)) for p in paths]
+    return [row for x in extractor.pipe(docs) for row in relation_rows(x)]
+
+
+@pytest.mark.skipif(not SEED_GOLD.exists(), reason="seed gold lives in ../shared/dev")
+def test_seed_f1(extractor):
+    report = evaluate(SEED_GOLD, rows_for(extractor, [SEED]))
+    assert report.f1 >= 0.90, format_report(report)
+
+
+def test_dev_set_is_big_enough():
+    assert len(list(DEV_DIR.glob("*.txt"))) >= 20
+
+
+def test_dev_f1_and_precision(extractor):
+    report = evaluate(DEV_GOLD, rows_for(extractor, sorted(DEV_DIR.glob("*.txt"))))
+    assert report.f1 >= 0.80, format_report(report)
+    assert report.precision >= 0.85, format_report(report)
