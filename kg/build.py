@@ -1,25 +1,50 @@
-"""The one straight pipeline: read → extract → map → reason → store.
+"""The one straight pipeline: read → extract → map → store → reason.
 
 Each document is committed in its own transaction as soon as it is mapped, so an interrupted
-build keeps every whole document it finished and the next build resumes after them.
+build (even ``kill -9``) keeps every whole document it finished and no partial one; the next build
+skips what is stored and resumes after it.
+
+Identity: a document's graph is named after :attr:`Document.key` (its URL when known, else its
+content hash). Rebuilding the same input changes nothing; the same URL with new text replaces the
+document in one transaction; the same text under another path or URL is skipped.
+
+Reasoning runs once at the end of a build, over what changed since the inferred graph was last
+brought up to date. That bookkeeping is a small file in the store folder (:func:`state_path`): the
+content hash of every document version the inferences reflect. Comparing it with the document graphs
+gives the added and removed documents, so a build killed before reasoning is caught up by the next
+one, even when the next one has nothing new to ingest.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+import pyoxigraph as ox
+from rdflib import URIRef
+from rdflib.namespace import DCTERMS, PROV
+
 from .errors import InputError
 from .mapping import map_extraction
+from .namespaces import CK
 from .reasoning import load_ontology, owlrl_closure
 from .records import Document, Extraction
-from .sources import read_documents
+from .sources import count_documents, read_documents
 from .store import Store
 
-__all__ = ["BuildReport", "build", "reason", "DocumentExtractor"]
+try:  # the incremental reasoner, when kg.reasoning provides it; else a full recompute
+    from .reasoning import update_inferences as _incremental_update  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on kg.reasoning's progress
+    _incremental_update = None
+
+__all__ = ["BuildReport", "DocumentExtractor", "build", "catch_up_inferences", "find_documents",
+           "pending_inferences", "reason", "remove_document", "state_path"]
 
 
 class DocumentExtractor(Protocol):
@@ -28,22 +53,280 @@ class DocumentExtractor(Protocol):
 
 @dataclass
 class BuildReport:
-    ingested: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    ingested: list[str] = field(default_factory=list)  # new or replaced documents, by path[:line] or id
+    replaced: list[str] = field(default_factory=list)  # the subset of ``ingested`` that replaced a stored version
+    skipped: list[str] = field(default_factory=list)  # already stored (same key and text, or same text)
     failed: list[InputError] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=lambda: {"read": 0.0, "extract": 0.0, "map": 0.0,
                                                                 "store": 0.0, "reason": 0.0})
     triples_asserted: int = 0
     triples_inferred: int = 0
+    reasoned: bool = False  # whether the inferred graph was updated by this build
 
     @property
     def ok(self) -> bool:
         return not self.failed
 
+    @property
+    def total_seconds(self) -> float:
+        return sum(self.seconds.values())
+
     def summary(self) -> str:
-        return (f"ingested {len(self.ingested)}, skipped {len(self.skipped)} (already stored), "
-                f"failed {len(self.failed)}; {self.triples_asserted} triples asserted, "
-                f"{self.triples_inferred} inferred")
+        replaced = f" ({len(self.replaced)} replaced)" if self.replaced else ""
+        inferred = f"{self.triples_inferred} inferred" if self.reasoned else "inferences unchanged"
+        return (f"ingested {len(self.ingested)}{replaced}, skipped {len(self.skipped)} (already stored), "
+                f"failed {len(self.failed)}; {self.triples_asserted} triples asserted, {inferred}")
+
+
+def _label(doc: Document) -> str:
+    if doc.path and doc.line:
+        return f"{doc.path}:{doc.line}"
+    return doc.path or doc.id
+
+
+def build(paths: Iterable[str | Path], store: Store, extractor: DocumentExtractor, *,
+          workers: int = 1, batch_size: int = 32, run_reasoner: bool = True,
+          on_error: Callable[[InputError], None] | None = None,
+          on_document: Callable[[Document], None] | None = None,
+          on_total: Callable[[int | None], None] | None = None) -> BuildReport:
+    """Ingest ``paths`` into ``store``: every new document in its own transaction, then reason once.
+
+    ``on_error`` gets each unreadable input, ``on_document`` each document ingested or skipped,
+    ``on_total`` the number of documents expected (None when reading a stream) before the first one.
+    """
+    paths = list(paths)
+    report = BuildReport()
+    t = report.seconds
+
+    if on_total is None:
+        # kg.cli passes the progress bar's ``advance`` only; let the bar learn its total too.
+        on_total = getattr(getattr(on_document, "__self__", None), "set_total", None)
+    if on_total is not None:
+        with _Timer(t, "read"):
+            on_total(count_documents(paths))
+
+    seen_hashes: set[str] = set()  # texts already yielded in this run (not yet stored)
+
+    def new_documents() -> Iterator[Document]:
+        it = iter(read_documents(paths))
+        while True:
+            with _Timer(t, "read"):
+                item = next(it, None)
+                verdict = None if item is None or isinstance(item, InputError) else _verdict(store, item, seen_hashes)
+            if item is None:
+                return
+            if isinstance(item, InputError):
+                report.failed.append(item)
+                if on_error:
+                    on_error(item)
+            elif verdict == "skip":
+                report.skipped.append(_label(item))
+                if on_document:
+                    on_document(item)
+            else:
+                seen_hashes.add(item.content_hash)
+                if verdict == "replace":
+                    report.replaced.append(_label(item))
+                yield item
+
+    extractions = extractor.pipe(new_documents(), n_process=workers, batch_size=batch_size)
+    while True:
+        t0, read0 = time.perf_counter(), t["read"]
+        ex = next(extractions, None)
+        # the extractor pulls documents from new_documents() inside this call: that part is reading
+        t["extract"] += time.perf_counter() - t0 - (t["read"] - read0)
+        if ex is None:
+            break
+        with _Timer(t, "map"):
+            triples = map_extraction(ex, store.iris)
+        with _Timer(t, "store"):
+            report.triples_asserted += store.put_graph(store.iris.document_graph(ex.document.key), triples)
+        report.ingested.append(_label(ex.document))
+        if on_document:
+            on_document(ex.document)
+
+    if run_reasoner:
+        with _Timer(t, "reason"):
+            inferred = catch_up_inferences(store)
+        if inferred is not None:
+            report.reasoned, report.triples_inferred = True, inferred
+    store.flush()
+    return report
+
+
+def _verdict(store: Store, doc: Document, seen_hashes: set[str]) -> str:
+    """'new', 'replace' (same key, other text: a re-crawled URL) or 'skip' (this text is stored)."""
+    h = doc.content_hash
+    if h in seen_hashes:
+        return "skip"
+    stored = _stored_hash(store, doc.key)
+    if stored == h:
+        return "skip"
+    if _graphs_with_hash(store, h):
+        return "skip"  # the same text under another URL or path
+    return "new" if stored is None else "replace"
+
+
+def _stored_hash(store: Store, key: str) -> str | None:
+    graph = ox.NamedNode(str(store.iris.document_graph(key)))
+    doc = ox.NamedNode(str(store.iris.document(key)))
+    for q in store.ox.quads_for_pattern(doc, ox.NamedNode(str(CK.contentHash)), None, graph):
+        return q.object.value
+    return None
+
+
+def _doc_graph_prefix(store: Store) -> str:
+    return str(store.iris.document_graph(""))
+
+
+def _graphs_with_hash(store: Store, content_hash: str) -> list[str]:
+    prefix = _doc_graph_prefix(store)
+    quads = store.ox.quads_for_pattern(None, ox.NamedNode(str(CK.contentHash)), ox.Literal(content_hash), None)
+    return [q.graph_name.value for q in quads
+            if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(prefix)]
+
+
+# ------------------------------------------------------------------------------------------ reasoning
+STATE_FILE = "kg-build-state.json"
+
+
+def state_path(store: Store) -> Path:
+    """The file (inside the store folder) recording which document versions the inferred graph reflects.
+
+    Kept out of the RDF data on purpose: SPARQL, VoID statistics and exports see only documents,
+    ontology and inferences. It is written after the inferred graph is committed, so a crash between
+    the two only makes the next build redo that update; a missing or unreadable file means "nothing
+    reasoned yet" (one full update).
+    """
+    return store.path / STATE_FILE
+
+
+def _document_hashes(store: Store) -> dict[str, str]:
+    prefix = _doc_graph_prefix(store)
+    out = {}
+    for q in store.ox.quads_for_pattern(None, ox.NamedNode(str(CK.contentHash)), None, None):
+        g = q.graph_name
+        if isinstance(g, ox.NamedNode) and g.value.startswith(prefix):
+            out[g.value[len(prefix):]] = q.object.value
+    return out
+
+
+def _reasoned_hashes(store: Store) -> dict[str, str]:
+    try:
+        state = json.loads(state_path(store).read_text(encoding="utf-8"))
+        reasoned = state["reasoned"]
+        return {str(k): str(v) for k, v in reasoned.items()}
+    except (OSError, ValueError, KeyError, AttributeError, TypeError):
+        return {}
+
+
+def _record_reasoned(store: Store) -> None:
+    path = state_path(store)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"reasoned": _document_hashes(store)}, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)  # atomic: the old state or the new one, never half a file
+
+
+def pending_inferences(store: Store) -> tuple[list[str], list[str]]:
+    """Document keys added and removed since the inferred graph was last updated.
+
+    A replaced document (same key, new text) is in both lists.
+    """
+    current, reasoned = _document_hashes(store), _reasoned_hashes(store)
+    added = sorted(k for k, h in current.items() if reasoned.get(k) != h)
+    removed = sorted(k for k, h in reasoned.items() if current.get(k) != h)
+    return added, removed
+
+
+def catch_up_inferences(store: Store, *, force: bool = False) -> int | None:
+    """Bring the inferred graph up to date with the document graphs; None when it already was."""
+    added, removed = pending_inferences(store)
+    has_inferred = store.ox.contains_named_graph(ox.NamedNode(str(store.iris.inferred_graph)))
+    if not (added or removed or force or not has_inferred):
+        return None
+    n = _update_inferences(store, added, removed)
+    store.flush()  # the inferred graph is on disk before the state file says so
+    _record_reasoned(store)
+    return n
+
+
+def _update_inferences(store: Store, added: list[str], removed: list[str]) -> int:
+    """The single switch between the incremental reasoner and a full recompute."""
+    if _incremental_update is not None:
+        return _incremental_update(store, added, removed)
+    return _full_reason(store)
+
+
+def reason(store: Store) -> int:
+    """Recompute the inferred graph from the ontology and every document graph."""
+    n = _full_reason(store)
+    store.flush()
+    _record_reasoned(store)
+    return n
+
+
+def _full_reason(store: Store) -> int:
+    ontology = load_ontology()
+    store.put_graph(store.iris.ontology_graph, ontology)
+    asserted = (t for key in store.document_keys() for t in store.graph_triples(store.iris.document_graph(key)))
+    inferred = owlrl_closure(ontology, asserted)
+    return store.put_graph(store.iris.inferred_graph, inferred)
+
+
+# ------------------------------------------------------------------------------------------ removal
+_KEY = re.compile(r"[0-9a-f]{16}")
+
+
+def find_documents(store: Store, doc_ref: str) -> list[str]:
+    """Keys of the stored documents ``doc_ref`` names: a key, a URL, a path (all documents read from that
+    file), or an id (file stem / jsonl ``id``; an error when several documents share it)."""
+    prefix = _doc_graph_prefix(store)
+    if _KEY.fullmatch(doc_ref) and store.ox.contains_named_graph(ox.NamedNode(prefix + doc_ref)):
+        return [doc_ref]
+
+    def graphs(predicate: URIRef, values: Iterable[ox.NamedNode | ox.Literal]) -> list[str]:
+        keys: set[str] = set()
+        for v in values:
+            for q in store.ox.quads_for_pattern(None, ox.NamedNode(str(predicate)), v, None):
+                g = q.graph_name
+                if isinstance(g, ox.NamedNode) and g.value.startswith(prefix):
+                    keys.add(g.value[len(prefix):])
+        return sorted(keys)
+
+    url_terms: list[ox.NamedNode | ox.Literal] = [ox.Literal(doc_ref)]
+    if "://" in doc_ref:
+        try:
+            url_terms.insert(0, ox.NamedNode(doc_ref))
+        except ValueError:
+            pass
+    if found := graphs(DCTERMS.source, url_terms):
+        return found
+    paths = {doc_ref, str(Path(doc_ref))}
+    if found := graphs(PROV.hadPrimarySource, [ox.Literal(p) for p in sorted(paths)]):
+        return found
+    if found := graphs(DCTERMS.identifier, [ox.Literal(doc_ref)]):
+        if len(found) > 1:
+            raise InputError(doc_ref, f"{len(found)} stored documents have this id; name one by path, URL "
+                                      f"or key ({', '.join(found[:5])}{', …' if len(found) > 5 else ''})")
+        return found
+    return []
+
+
+def remove_document(store: Store, doc_ref: str) -> str:
+    """Remove a document (by id, path, key or URL) and what was inferred only from it; one-line message."""
+    keys = find_documents(store, doc_ref)
+    if not keys:
+        raise InputError(doc_ref, "no such document in the store")
+    triples = 0
+    for key in keys:
+        g = store.iris.document_graph(key)
+        triples += store.graph_size(g)
+        store.remove_graph(g)
+    inferred = catch_up_inferences(store)
+    store.flush()
+    what = f"document {keys[0]}" if len(keys) == 1 else f"{len(keys)} documents"
+    after = f"; {inferred} inferred triples" if inferred is not None else ""
+    return f"removed {what} ({doc_ref}): {triples} triples{after}"
 
 
 class _Timer:
@@ -55,63 +338,3 @@ class _Timer:
 
     def __exit__(self, *exc):
         self.seconds[self.stage] += time.perf_counter() - self.t0
-
-
-def build(paths: Iterable[str | Path], store: Store, extractor: DocumentExtractor, *,
-          workers: int = 1, batch_size: int = 32, run_reasoner: bool = True,
-          on_error: Callable[[InputError], None] | None = None,
-          on_document: Callable[[Document], None] | None = None) -> BuildReport:
-    report = BuildReport()
-    t = report.seconds
-
-    def new_documents() -> Iterator[Document]:
-        it = iter(read_documents(paths))
-        while True:
-            with _Timer(t, "read"):
-                item = next(it, None)
-            if item is None:
-                return
-            if isinstance(item, InputError):
-                report.failed.append(item)
-                if on_error:
-                    on_error(item)
-            elif store.has_document(item.key, item.content_hash):
-                report.skipped.append(item.path or item.id)
-                if on_document:
-                    on_document(item)
-            else:
-                yield item
-
-    extractions = extractor.pipe(new_documents(), n_process=workers, batch_size=batch_size)
-    while True:
-        with _Timer(t, "extract"):
-            ex = next(extractions, None)
-        if ex is None:
-            break
-        with _Timer(t, "map"):
-            triples = map_extraction(ex, store.iris)
-        with _Timer(t, "store"):
-            report.triples_asserted += store.put_graph(store.iris.document_graph(ex.document.key), triples)
-        report.ingested.append(ex.document.path or ex.document.id)
-        if on_document:
-            on_document(ex.document)
-
-    if run_reasoner and (report.ingested or not store.ox.contains_named_graph(_ox_graph(store.iris.inferred_graph))):
-        with _Timer(t, "reason"):
-            report.triples_inferred = reason(store)
-    store.flush()
-    return report
-
-
-def reason(store: Store) -> int:
-    """Recompute the inferred graph from the ontology and every document graph."""
-    ontology = load_ontology()
-    store.put_graph(store.iris.ontology_graph, ontology)
-    asserted = (t for key in store.document_keys() for t in store.graph_triples(store.iris.document_graph(key)))
-    inferred = owlrl_closure(ontology, asserted)
-    return store.put_graph(store.iris.inferred_graph, inferred)
-
-
-def _ox_graph(iri):
-    import pyoxigraph as ox
-    return ox.NamedNode(str(iri))

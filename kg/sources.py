@@ -4,6 +4,9 @@ Accepts files (.txt, .html/.htm, .jsonl), folders (recursively) and ``-`` (stdin
 or JSONL when every line is a JSON object). Problems with one input never stop the others:
 :func:`read_documents` yields an :class:`~kg.errors.InputError` naming the file (and line) in
 place of the document, and the caller decides how to report it.
+
+Limits: one article (a text or HTML file, one JSONL line, stdin text) may be at most
+:data:`MAX_BYTES`; a JSONL file is streamed line by line, so a corpus file can be any size.
 """
 
 from __future__ import annotations
@@ -12,30 +15,64 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import InputError
 from .records import Document
 
-__all__ = ["SUFFIXES", "MAX_BYTES", "read_documents", "iter_paths"]
+__all__ = ["SUFFIXES", "MAX_BYTES", "read_documents", "iter_paths", "count_documents"]
 
 SUFFIXES = {".txt": "text", ".text": "text", ".md": "text", ".html": "html", ".htm": "html",
             ".jsonl": "jsonl", ".ndjson": "jsonl"}
 MAX_BYTES = 20 * 1024 * 1024  # one article is never this big; larger inputs are a mistake
 
+# Leading bytes of common binary formats, so the error says what the file is.
+_MAGIC = {b"%PDF": "PDF", b"PK\x03\x04": "ZIP/Office", b"\x1f\x8b": "gzip", b"\x89PNG": "PNG",
+          b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF", b"\x7fELF": "executable", b"BZh": "bzip2",
+          b"\xfd7zXZ": "xz", b"SQLite format 3": "SQLite"}
+
 
 def iter_paths(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
+    """Input files in order: named files as given, folders expanded recursively (sorted, known suffixes,
+    hidden files and folders skipped), ``-`` for stdin."""
     for raw in paths:
         p = Path(raw)
         if str(raw) == "-":
             yield p
         elif p.is_dir():
             for child in sorted(p.rglob("*")):
-                if child.is_file() and child.suffix.lower() in SUFFIXES and not child.name.startswith("."):
+                rel = child.relative_to(p).parts
+                if (child.suffix.lower() in SUFFIXES and not any(part.startswith(".") for part in rel)
+                        and child.is_file()):
                     yield child
         elif p.is_file():
             yield p
+        elif p.exists():
+            yield InputError(str(raw), "not a regular file or folder")
         else:
             yield InputError(str(raw), "no such file or folder")
+
+
+def count_documents(paths: Iterable[str | Path]) -> int | None:
+    """How many documents :func:`read_documents` will yield (errors included), or None when unknown (stdin).
+
+    Cheap: one stat per file, and a byte count of line breaks for JSONL files.
+    """
+    total = 0
+    for p in iter_paths(paths):
+        if isinstance(p, InputError):
+            total += 1
+        elif str(p) == "-":
+            return None
+        elif SUFFIXES.get(p.suffix.lower()) == "jsonl":
+            try:
+                with p.open("rb") as f:
+                    total += sum(1 for line in f if line.strip())
+            except OSError:
+                total += 1
+        else:
+            total += 1
+    return total
 
 
 def read_documents(paths: Iterable[str | Path]) -> Iterator[Document | InputError]:
@@ -47,40 +84,69 @@ def read_documents(paths: Iterable[str | Path]) -> Iterator[Document | InputErro
             yield from _read_one(p)
         except InputError as e:
             yield e
+        except OSError as e:  # permission denied, vanished mid-run, I/O error
+            yield InputError(str(p), f"cannot read: {e.strerror or e}")
 
 
 def _read_one(path: Path) -> Iterator[Document | InputError]:
     if str(path) == "-":
-        data = sys.stdin.buffer.read()
-        name = "<stdin>"
-        lines = [ln for ln in data.splitlines() if ln.strip()]
-        if lines and all(ln.lstrip().startswith(b"{") for ln in lines):
-            yield from _read_jsonl(data, name)
-        else:
-            yield _text_document(_decode(data, name), name, "stdin")
+        yield from _read_stdin()
         return
     kind = SUFFIXES.get(path.suffix.lower(), "text")
+    if kind == "jsonl":
+        with path.open("rb") as f:
+            yield from _read_jsonl(f, str(path))
+        return
     size = path.stat().st_size
     if size > MAX_BYTES:
-        raise InputError(str(path), f"file is {size / 1e6:.0f} MB, over the {MAX_BYTES // 1_000_000} MB limit")
+        raise InputError(str(path), f"file is {size / 1e6:.0f} MB, over the {MAX_BYTES // 1_000_000} MB "
+                                    "limit for one article (split it, or use .jsonl with one article a line)")
     data = path.read_bytes()
-    if kind == "jsonl":
-        yield from _read_jsonl(data, str(path))
-    elif kind == "html":
+    if kind == "html":
         yield _html_document(data, path)
     else:
         yield _text_document(_decode(data, str(path)), str(path), path.stem)
 
 
-def _decode(data: bytes, where: str) -> str:
+def _read_stdin() -> Iterator[Document | InputError]:
+    name = "<stdin>"
+    stream = sys.stdin.buffer
+    first = stream.peek(1)[:1] if hasattr(stream, "peek") else b""
+    data = stream.read(MAX_BYTES + 1) if first != b"{" else b""
+    if first == b"{":
+        yield from _read_jsonl(stream, name)
+        return
+    lines = [ln for ln in data.splitlines() if ln.strip()]
+    if lines and all(ln.lstrip().startswith(b"{") for ln in lines):
+        import io
+        yield from _read_jsonl(io.BytesIO(data), name)
+        return
+    if len(data) > MAX_BYTES:
+        raise InputError(name, f"input is over the {MAX_BYTES // 1_000_000} MB limit for one article "
+                               "(send JSONL, one article a line)")
+    yield _text_document(_decode(data, name), name, "stdin")
+
+
+def _binary_kind(data: bytes) -> str | None:
+    for magic, kind in _MAGIC.items():
+        if data.startswith(magic):
+            return kind
     if b"\x00" in data[:8192]:
-        raise InputError(where, "binary file, not text")
+        return "binary"
+    return None
+
+
+def _decode(data: bytes, where: str) -> str:
+    kind = _binary_kind(data)
+    if kind:
+        raise InputError(where, f"{kind} file, not text" if kind != "binary" else "binary file, not text")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise InputError(where, f"not UTF-8 text (byte {e.start})") from None
+        raise InputError(where, f"not UTF-8 text (invalid byte 0x{data[e.start]:02x} at offset {e.start}); "
+                                "convert it with iconv -t UTF-8") from None
     if not text.strip():
-        raise InputError(where, "empty document")
+        raise InputError(where, "empty document" if data else "empty file")
     return text.replace("\r\n", "\n")
 
 
@@ -91,25 +157,46 @@ def _text_document(text: str, path: str, doc_id: str) -> Document:
 def _html_document(data: bytes, path: Path) -> Document:
     import trafilatura  # slow import, only when HTML is read
 
-    html = _decode(data, str(path))
+    kind = _binary_kind(data)
+    if kind:
+        raise InputError(str(path), f"{kind} file, not HTML")
+    if not data.strip():
+        raise InputError(str(path), "empty file")
+    try:
+        html: str | bytes = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        html = data  # trafilatura detects the page's declared or guessed encoding from bytes
     text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True)
     if not text or not text.strip():
         raise InputError(str(path), "no article text found in this HTML page")
     meta = trafilatura.extract_metadata(html)
     return Document(
         id=path.stem, text=text, path=str(path),
-        title=getattr(meta, "title", None), date=getattr(meta, "date", None),
-        url=getattr(meta, "url", None), source=getattr(meta, "sitename", None),
-        author=getattr(meta, "author", None),
+        title=getattr(meta, "title", None) or None, date=getattr(meta, "date", None) or None,
+        url=getattr(meta, "url", None) or None, source=getattr(meta, "sitename", None) or None,
+        author=getattr(meta, "author", None) or None,
     )
 
 
-def _read_jsonl(data: bytes, where: str) -> Iterator[Document | InputError]:
-    text = _decode(data, where)
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+def _read_jsonl(stream: BinaryIO, where: str) -> Iterator[Document | InputError]:
+    """One document per line; a bad line is reported with its number and the others still read."""
+    seen_any = False
+    for n, raw in enumerate(stream, start=1):
+        if n == 1 and _binary_kind(raw):
+            yield InputError(where, "binary file, not JSONL")
+            return
+        if not raw.strip():
             continue
+        seen_any = True
         loc = f"{where}:{n}"
+        if len(raw) > MAX_BYTES:
+            yield InputError(loc, f"line is over the {MAX_BYTES // 1_000_000} MB limit for one article")
+            continue
+        try:
+            line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+        except UnicodeDecodeError as e:
+            yield InputError(loc, f"not UTF-8 text (invalid byte 0x{raw[e.start]:02x} at column {e.start + 1})")
+            continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
@@ -120,10 +207,12 @@ def _read_jsonl(data: bytes, where: str) -> Iterator[Document | InputError]:
             continue
         doc_id = str(obj.get("id") or f"{Path(where).stem}-{n}")
         yield Document(
-            id=doc_id, text=obj["text"], path=where, line=n,
+            id=doc_id, text=obj["text"].replace("\r\n", "\n"), path=where, line=n,
             title=_opt(obj, "title"), date=_opt(obj, "date"), url=_opt(obj, "url"),
-            source=_opt(obj, "source"), author=_opt(obj, "author"),
+            source=_opt(obj, "source") or _opt(obj, "publisher"), author=_opt(obj, "author"),
         )
+    if not seen_any:
+        yield InputError(where, "empty file (no JSON lines)")
 
 
 def _opt(obj: dict, key: str) -> str | None:
