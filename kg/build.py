@@ -33,15 +33,10 @@ from rdflib.namespace import DCTERMS, PROV
 from .errors import InputError
 from .mapping import map_extraction
 from .namespaces import CK
-from .reasoning import load_ontology, owlrl_closure
+from .reasoning import materialize, update_inferences
 from .records import Document, Extraction
 from .sources import count_documents, read_documents
 from .store import Store
-
-try:  # the incremental reasoner, when kg.reasoning provides it; else a full recompute
-    from .reasoning import update_inferences as _incremental_update  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on kg.reasoning's progress
-    _incremental_update = None
 
 __all__ = ["BuildReport", "DocumentExtractor", "build", "catch_up_inferences", "find_documents",
            "pending_inferences", "reason", "remove_document", "state_path"]
@@ -251,26 +246,16 @@ def catch_up_inferences(store: Store, *, force: bool = False) -> int | None:
 
 
 def _update_inferences(store: Store, added: list[str], removed: list[str]) -> int:
-    """The single switch between the incremental reasoner and a full recompute."""
-    if _incremental_update is not None:
-        return _incremental_update(store, added, removed)
-    return _full_reason(store)
+    """Derive only what the changed documents cause (the reasoner falls back to a full closure itself)."""
+    return update_inferences(store, added, removed)
 
 
 def reason(store: Store) -> int:
     """Recompute the inferred graph from the ontology and every document graph."""
-    n = _full_reason(store)
+    n = materialize(store)  # also (re)writes the ontology graph
     store.flush()
     _record_reasoned(store)
     return n
-
-
-def _full_reason(store: Store) -> int:
-    ontology = load_ontology()
-    store.put_graph(store.iris.ontology_graph, ontology)
-    asserted = (t for key in store.document_keys() for t in store.graph_triples(store.iris.document_graph(key)))
-    inferred = owlrl_closure(ontology, asserted)
-    return store.put_graph(store.iris.inferred_graph, inferred)
 
 
 # ------------------------------------------------------------------------------------------ removal
