@@ -93,9 +93,6 @@ def build(paths: Iterable[str | Path], store: Store, extractor: DocumentExtracto
     report = BuildReport()
     t = report.seconds
 
-    if on_total is None:
-        # kg.cli passes the progress bar's ``advance`` only; let the bar learn its total too.
-        on_total = getattr(getattr(on_document, "__self__", None), "set_total", None)
     if on_total is not None:
         with _Timer(t, "read"):
             on_total(count_documents(paths))

@@ -44,7 +44,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         extractor = Extractor(args.model)
         with Progress(enabled=not args.quiet) as progress:
             report = build(args.paths or ["seeds/"], store, extractor, workers=args.workers,
-                           on_error=lambda e: progress.error(str(e)), on_document=progress.advance)
+                           on_error=lambda e: progress.error(str(e)), on_document=progress.advance,
+                           on_total=progress.set_total)
         print(report.summary(), file=sys.stderr)
         t = report.seconds
         print("time: " + ", ".join(f"{k} {v:.2f}s" for k, v in t.items()), file=sys.stderr)
