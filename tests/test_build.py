@@ -350,5 +350,6 @@ def test_progress_learns_the_total(tmp_path, store):
     (tmp_path / "c" / "bad.txt").write_bytes(b"")
     with Progress(enabled=False) as progress:
         build([tmp_path / "c"], store, RichFakeExtractor(), run_reasoner=False,
-              on_error=lambda e: progress.error(str(e)), on_document=progress.advance)
+              on_error=lambda e: progress.error(str(e)), on_document=progress.advance,
+              on_total=progress.set_total)
     assert progress.total == 4 and progress.done == 4 and progress.errors == 1
