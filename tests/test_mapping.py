@@ -86,7 +86,7 @@ def test_every_term_written_is_declared_in_the_ontology(extraction):
     ontology = load_ontology()
     declared = set(ontology.subjects())
     used = set()
-    for s, p, o in map_extraction(extraction, IRI):
+    for _s, p, o in map_extraction(extraction, IRI):
         used.add(p)
         if p == RDF.type:
             used.add(o)
