@@ -23,8 +23,11 @@ opened read-write in a worker; only if that finishes in time is it applied to th
 from __future__ import annotations
 
 import atexit
+import math
 import os
+import pickle
 import queue
+import select
 import shutil
 import socket
 import subprocess
@@ -87,6 +90,20 @@ class _Worker:
         finally:
             child.close()
         self.conn = Connection(parent.detach())
+        # one poll object per worker (a worker serves one request at a time): no selector built per request
+        self._poller = select.poll()
+        self._poller.register(self.conn.fileno(), select.POLLIN)
+
+    def send(self, msg) -> None:
+        self.conn.send_bytes(pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def wait(self, timeout: float) -> bool:
+        """True when a reply (or EOF) is ready within ``timeout`` seconds."""
+        ms = 2**31 - 1 if timeout >= 2_000_000 else max(0, math.ceil(timeout * 1000))  # poll's limit: ~24 days
+        return bool(self._poller.poll(ms))
+
+    def recv(self):
+        return pickle.loads(self.conn.recv_bytes())
 
     def kill(self) -> None:
         try:
@@ -98,7 +115,7 @@ class _Worker:
 
     def stop(self) -> None:
         try:
-            self.conn.send(None)
+            self.send(None)
         except (OSError, ValueError):
             pass
         try:
@@ -149,6 +166,8 @@ class QueryPool:
         _POOLS.add(self)
 
     def _start(self) -> None:
+        if self._started:
+            return
         with self._guard:
             if self._started:
                 return
@@ -216,12 +235,12 @@ class QueryPool:
                 path = self.read_path
                 self._in_use[path] = self._in_use.get(path, 0) + 1
         try:
-            w.conn.send((path, vars(task)))  # vars, not asdict(): that deep-copies
-            if not w.conn.poll(max(0.0, deadline - time.monotonic())):
+            w.send((path, vars(task)))  # vars, not asdict(): that deep-copies
+            if not w.wait(deadline - time.monotonic()):
                 self._replace(w)
                 w = None
                 raise QueryTimeoutError(f"query stopped: it ran past the time limit of {limit:g} s")
-            status, payload = w.conn.recv()
+            status, payload = w.recv()
         except QueryTimeoutError:
             raise
         except (EOFError, OSError, BrokenPipeError):

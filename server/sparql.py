@@ -17,10 +17,13 @@ from __future__ import annotations
 import hmac
 import re
 import threading
+from functools import lru_cache
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+from werkzeug.sansio.utils import get_current_url
 
 from kg.errors import ForbiddenOperationError, QueryError, QueryTimeoutError
 from kg.query import DEFAULT_PREFIXES, add_using_clauses, analyze, check_safe
@@ -99,7 +102,12 @@ def kg_pool() -> QueryPool:
 # ------------------------------------------------------------------------------------------ negotiation
 def accept_header() -> MIMEAccept:
     """The request's Accept, with media type parameters (charset=…) dropped so they don't prevent a match."""
-    return MIMEAccept([(value.split(";")[0].strip(), q) for value, q in request.accept_mimetypes])
+    return _parse_accept(request.headers.get("Accept", ""))
+
+
+@lru_cache(maxsize=256)
+def _parse_accept(raw: str) -> MIMEAccept:
+    return MIMEAccept([(value.split(";")[0].strip(), q) for value, q in parse_accept_header(raw, MIMEAccept)])
 
 
 def negotiate(offers: dict[str, str], *, html: bool = False) -> str | None:
@@ -119,7 +127,14 @@ def negotiate(offers: dict[str, str], *, html: bool = False) -> str | None:
             return "rdfxml"
         raise ProtocolError(400, f"unknown or inapplicable format {fmt!r}: use one of "
                             f"{', '.join(sorted(set(offers.values())))}")
-    accept = accept_header()
+    # the answer depends only on the Accept text and the offers: computed once per distinct header
+    return _negotiate_accept(request.headers.get("Accept", ""), tuple(offers.items()), html)
+
+
+@lru_cache(maxsize=512)
+def _negotiate_accept(raw: str, offer_items: tuple[tuple[str, str], ...], html: bool) -> str | None:
+    offers = dict(offer_items)
+    accept = _parse_accept(raw)
     if not accept:
         return next(iter(offers.values()))
     candidates = list(offers) + ([HTML] if html else [])
@@ -133,6 +148,16 @@ def negotiate(offers: dict[str, str], *, html: bool = False) -> str | None:
             return "html"
         return offers[first]
     return offers[best]
+
+
+def base_url() -> str:
+    """``request.base_url`` (the query's base IRI), computed once per distinct scheme/host/path."""
+    return _base_url(request.scheme, request.host, request.root_path, request.path)
+
+
+@lru_cache(maxsize=256)
+def _base_url(scheme: str, host: str, root: str, path: str) -> str:
+    return get_current_url(scheme, host, root, path)
 
 
 # ------------------------------------------------------------------------------------------ parameters
@@ -224,7 +249,7 @@ def run_query_request(query: str, params: dict[str, list[str]]) -> Response:
         return render_index(query=query)
     default_graph = params.get("default-graph-uri") or None
     named_graphs = params.get("named-graph-uri") or None
-    task = QueryTask(query=query, result_format=fmt, base_iri=request.base_url, prefixes=DEFAULT_PREFIXES,
+    task = QueryTask(query=query, result_format=fmt, base_iri=base_url(), prefixes=DEFAULT_PREFIXES,
                      union_default_graph=not info.has_from, default_graph=default_graph,
                      named_graphs=named_graphs, max_rows=int(current_app.config["KG_MAX_ROWS"]))
     try:

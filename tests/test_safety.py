@@ -17,7 +17,8 @@ from conftest import SAMPLE_TEXT, FakeExtractor
 
 from kg.build import build
 from kg.errors import ForbiddenOperationError
-from kg.query import check_safe
+from kg.namespaces import sparql_prologue
+from kg.query import _FORBIDDEN_KEYWORDS, _FORMS, _SCHEME, QueryInfo, _unescape, analyze, check_safe, tokenize
 from kg.store import Store
 from server import create_app
 from server.testing import LiveServer, http_request
@@ -147,6 +148,52 @@ def test_check_safe_refuses(text):
 ])
 def test_check_safe_allows_look_alikes(text):
     check_safe(text)
+
+
+def _reference_analyze(text: str) -> QueryInfo:
+    """The plain scan (every token of the text and of its \\u-decoded variant), without analyze's fast paths."""
+    form, has_from = None, False
+    variants = [text] + ([_unescape(text)] if "\\u" in text or "\\U" in text else [])
+    for n, variant in enumerate(variants):
+        for tok in tokenize(variant):
+            if tok.kind == "word":
+                word = tok.text.upper()
+                if n == 0:
+                    if form is None and word in _FORMS:
+                        form = word
+                    elif word == "FROM":
+                        has_from = True
+                if word in _FORBIDDEN_KEYWORDS:
+                    raise ForbiddenOperationError(word)
+            if tok.kind == "iri":
+                m = _SCHEME.match(tok.text)
+                if m and m.group(1).lower() == "file":
+                    raise ForbiddenOperationError(tok.text)
+    return QueryInfo(form, has_from)
+
+
+_PROLOGUE_TEXT = sparql_prologue()
+
+
+@pytest.mark.parametrize("text", [
+    "ASK {}", _PROLOGUE_TEXT + "ASK {}", _PROLOGUE_TEXT + "SELECT * FROM <http://g/> { ?s ?p ?o }",
+    "PREFIX : <http://a/> BASE <http://b/> # SELECT in a comment\n CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "PREFIX from: <http://a/> SELECT * { ?s from:x ?o }", "prefix ex:<http://a/>base<http://b/>describe ex:x",
+    "PREFIX ex:x <http://a/> SELECT * {}", "# only a comment", "", "SELECT * { ?s ?p 'unterminated",
+    "SELECT * { ?s ?p \"FROM\" } # FROM", "SELECT ?from WHERE { ?s ?p ?from }",
+    "PREFIX ſ: <http://a/> SELECT * { ?s ?p ?o }", "SELECT * { ſervice <http://x/> { ?s ?p ?o } }",
+    "SELECT * WHERE { ?s ?p \\u0022FROM\\u0022 }", "PREFIX p: <http://profile.example/> SELECT * {}",
+    "SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o FILTER(?s < ?o) }",
+    "SELECT * { ?s <http://x/load> ?o }", "SELECT * FROM NAMED <http://x/> { GRAPH ?g { ?s ?p ?o } }",
+])
+def test_analyze_fast_paths_agree_with_the_plain_scan(text):
+    try:
+        expected = _reference_analyze(text)
+    except ForbiddenOperationError:
+        with pytest.raises(ForbiddenOperationError):
+            analyze(text)
+        return
+    assert analyze(text) == expected
 
 
 # ------------------------------------------------------------------------------------------ no outbound requests

@@ -100,6 +100,32 @@ def test_describe_and_ask(srv):
     assert json.loads(body) == {"head": {}, "boolean": True}
 
 
+def test_negotiation_per_request_with_cached_accept_parsing(srv):
+    """Accept parsing and negotiation are cached per header text: the same header must still give each query
+    form its own format, and different headers in turn their own."""
+    mixed = "text/turtle, application/sparql-results+xml;q=0.9"
+    for _ in range(2):
+        assert get(srv, q(SELECT), mixed)[1]["content-type"].startswith("application/sparql-results+xml")
+        assert get(srv, q(CONSTRUCT), mixed)[1]["content-type"].startswith("text/turtle")
+        assert get(srv, q("ASK {}"), mixed)[1]["content-type"].startswith("application/sparql-results+xml")
+        for accept, media in [("text/csv", "text/csv"), (None, "application/sparql-results+json"),
+                              ("text/tab-separated-values", "text/tab-separated-values")]:
+            status, headers, _ = get(srv, q(SELECT), accept)
+            assert status == 200 and headers["content-type"].startswith(media)
+        assert get(srv, q(SELECT), "image/png")[0] == 406
+
+
+def test_worker_replaced_after_being_killed_from_outside(srv):
+    pool = srv.app.extensions["kg_pool"]
+    status, _, body = get(srv, q(SELECT))
+    assert status == 200
+    for w in list(pool._all):
+        w.process.kill()
+        w.process.wait()
+    for _ in range(3):  # every worker is replaced on its next use; results are unchanged
+        assert get(srv, q(SELECT))[0:3:2] == (200, body)
+
+
 @pytest.mark.parametrize("fmt,media", [("json", "application/sparql-results+json"), ("csv", "text/csv"),
                                        ("tsv", "text/tab-separated-values"), ("xml", "application/sparql-results+xml")])
 def test_format_parameter_overrides_accept(srv, fmt, media):
