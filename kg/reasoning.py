@@ -588,14 +588,6 @@ class _StoreReasoner(Reasoner):
         return (v.startswith(self.prefix) and v not in self.hidden) or v == self.ontology_graph \
             or g == self.inferred_graph
 
-    def _insert(self, t: OxTriple) -> None:
-        if self._touched is not None and t not in self._touched:
-            self._touched[t] = False
-        self.facts.add(t)
-        s, p, o = t
-        self.sp[(p, s)].add(o)
-        self.po[(p, o)].add(s)
-
     def _touch(self, t: OxTriple) -> None:
         if self._touched is not None and t not in self._touched:
             self._touched[t] = self._in_graph(t, self.inferred_graph)
