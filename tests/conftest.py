@@ -54,3 +54,14 @@ def extraction() -> Extraction:
 @pytest.fixture
 def fake_extractor() -> FakeExtractor:
     return FakeExtractor()
+
+
+def build_sample_store(directory):
+    """A reasoned store at ``directory/store`` holding SAMPLE_TEXT, built without spaCy; returns its path."""
+    from kg.build import build
+    from kg.store import Store
+
+    (directory / "sample.txt").write_text(SAMPLE_TEXT, encoding="utf-8")
+    with Store(directory / "store") as store:
+        build([directory / "sample.txt"], store, FakeExtractor())
+    return directory / "store"

@@ -7,11 +7,10 @@ import threading
 
 import pyoxigraph as ox
 import pytest
-from conftest import SAMPLE_TEXT, FakeExtractor
+from conftest import build_sample_store
 from flask import Flask
 from rdflib import Graph
 
-from kg.build import build
 from kg.export import VOID, selected_graphs
 from kg.store import Store
 from server.downloads import NEGOTIABLE, bp, stream_export
@@ -23,11 +22,7 @@ RDF_FORMATS = {"application/n-quads": ox.RdfFormat.N_QUADS, "application/trig": 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    d = tmp_path_factory.mktemp("downloads")
-    (d / "sample.txt").write_text(SAMPLE_TEXT, encoding="utf-8")
-    with Store(d / "store") as s:
-        build([d / "sample.txt"], s, FakeExtractor())
-    s = Store(d / "store", read_only=True)
+    s = Store(build_sample_store(tmp_path_factory.mktemp("downloads")), read_only=True)
     yield s
     s.close()
 

@@ -13,10 +13,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import SAMPLE_TEXT, FakeExtractor
+from conftest import SAMPLE_TEXT, build_sample_store
 
-from kg.build import build
-from kg.store import Store
 from server import create_app
 from server.testing import LiveServer, http_request
 
@@ -27,11 +25,8 @@ WIDTH, HEIGHT = 1280, 900
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
-    d = tmp_path_factory.mktemp("pages")
-    (d / "sample.txt").write_text(SAMPLE_TEXT, encoding="utf-8")
-    with Store(d / "store") as s:
-        build([d / "sample.txt"], s, FakeExtractor())
-    app = create_app(str(d / "store"), config={"KG_TIMEOUT": 10, "KG_WORKERS": 2})
+    store_path = build_sample_store(tmp_path_factory.mktemp("pages"))
+    app = create_app(str(store_path), config={"KG_TIMEOUT": 10, "KG_WORKERS": 2})
     with LiveServer(app) as s:
         yield s
     app.extensions["kg_store"].close()
