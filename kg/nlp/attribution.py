@@ -22,6 +22,10 @@ MODALITY_RANK: dict[str, int] = {"question": 5, "negated": 4, "conditional": 3, 
                                  "hypothetical": 1, "asserted": 0}
 
 
+DEPLOY_VERBS = {"deploy", "send", "dispatch", "cross", "move", "rush", "fly", "airlift", "station", "mobilise",
+                "mobilize", "enter", "arrive", "pour"}
+
+
 def modality(trigger: Token, sent: Span, lex: Lexicon) -> Modality:
     if sent.text.rstrip().endswith("?"):
         return "question"
@@ -46,7 +50,10 @@ def modality(trigger: Token, sent: Span, lex: Lexicon) -> Modality:
                 cues.add("intended")
         if node.dep_ == "advcl" and node.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to"
                                                                 for c in node.children):
-            cues.add("intended")  # purpose infinitive: "... to help the Syrian government"
+            if not (lex.verbs.get(lemma) == "backs" and node.head.lemma_.lower() in DEPLOY_VERBS
+                    and node.head.tag_ in ("VBD", "VBN", "VBZ")):
+                cues.add("intended")  # purpose infinitive: "... to help the Syrian government"
+            # but "crossed into Syria to reinforce the army": the deployment is the support
         head = node.head
         if node.dep_ in ("nsubj", "nsubjpass", "csubj") and node.i != trigger.i:
             break  # the subject phrase is presupposed: "Egypt, an ally, would ..." keeps the apposition

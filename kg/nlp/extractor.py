@@ -19,6 +19,17 @@ from .time import DateResolver
 PLACE_PREPS = {"in", "near", "at", "outside", "around", "inside"}
 
 
+HOSTILE_INTENT = {"seek", "aim", "vow", "pledge", "plan", "threaten", "want", "try", "attempt", "promise", "intend",
+                  "hope", "prepare", "swear"}
+
+
+def _hostile_intent(trig) -> bool:
+    """'seeking to overthrow X' states an enmity; 'refused to fight X' or 'was asked to fight X' does not."""
+    if trig.pos_ != "VERB" or trig.dep_ != "xcomp":
+        return False
+    return trig.head.lemma_.lower() in HOSTILE_INTENT
+
+
 class Extractor:
     """Turns documents into typed records. Build once (loading the model is the slow part), reuse."""
 
@@ -65,6 +76,8 @@ class Extractor:
                 place=self._place(trig, ents, cand.object.key),
                 confidence=cand.confidence,
             )
+            if rel.modality == "intended" and rel.predicate == "opposes" and _hostile_intent(trig):
+                rel.modality = "asserted"  # "seeking to overthrow X", "vowed to fight Y": the enmity is real
             if rel.modality == "asserted" and any(a.kind == "denied" and a.source_key == rel.subject
                                                   for a in rel.attributions):
                 rel.modality = "negated"  # "Russia denied targeting civilians": nobody here asserts it

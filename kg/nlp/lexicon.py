@@ -39,6 +39,7 @@ class Lexicon:
     inverse_participles: set[str] = field(default_factory=set)
     place_only: set[str] = field(default_factory=set)
     fall_verbs: set[str] = field(default_factory=set)
+    expel_verbs: set[str] = field(default_factory=set)
     statements: dict[str, str] = field(default_factory=dict)  # lemma -> claimed/denied/confirmed/reported
     appeals: set[str] = field(default_factory=set)
     statement_anaphors: set[str] = field(default_factory=set)
@@ -79,6 +80,7 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
         lex.inverse_participles.update(spec.get("inverse_participles", []))
         lex.place_only.update(spec.get("place_only", []))
         lex.fall_verbs.update(spec.get("fall_verbs", []))
+        lex.expel_verbs.update(spec.get("expel_verbs", []))
     st = data["statements"]
     for kind in ("reported", "confirmed", "denied", "claimed"):
         for w in st.get(kind, []):

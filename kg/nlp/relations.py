@@ -18,8 +18,17 @@ from .entities import ACTOR_TYPES, HEAD_TYPES, PLACE_TYPES, DocEntities, Mention
 from .lexicon import Lexicon
 
 VICTIM_HEADS = {"soldier", "troop", "fighter", "official", "diplomat", "peacekeeper", "militant", "mercenary",
+                "sailor", "marine", "pilot", "crewman", "airman", "seaman", "conscript", "guard", "crew",
                 "officer", "policeman", "commander"}
-QUANTITY_NOUNS = {"hundred", "dozen", "thousand", "score", "number", "million", "ten"}
+QUANTITY_NOUNS = {"hundred", "dozen", "thousand", "score", "number", "million", "ten", "string", "series",
+                  "cluster", "handful"}
+# "coalition warplanes", "rebel drones": a weapon with an owner named by a common noun still has an agent
+OWNER_WORDS = {"coalition", "government", "army", "rebel", "militia", "insurgent", "jihadist", "junta", "regime",
+               "military", "paramilitary"}
+# roles that take "for": "a spokesman for the Qassam Brigades", "the UN envoy for Yemen" is not Yemen's
+SPEAKER_ROLES = {"spokesman", "spokesperson", "spokeswoman", "negotiator"}
+PART_NOUNS = {"part", "centre", "center", "heart", "half", "swath", "swathe", "outskirt", "much", "most",
+              "rest", "remainder", "bulk"}
 PLACE_NOUNS = {"town", "city", "village", "province", "region", "district", "locality", "area"}
 CAPTURE_FAMILY = {"captured", "recaptured", "invaded"}
 RELATIVE_PRONOUNS = {"which", "who", "that", "whom"}
@@ -40,6 +49,10 @@ WEAPON_HEADS = {"drone", "missile", "rocket", "shell", "jet", "warplane", "aircr
 GENERIC_PLACES = {"town", "city", "village", "location", "territory", "area", "land", "ground", "position",
                   "region", "part", "place", "settlement", "locality", "district", "neighbourhood",
                   "neighborhood", "country"}
+# "Interior Minister X" is no member of something called "Interior"; a "Vice President" leads nothing
+PORTFOLIO_WORDS = {"interior", "defence", "defense", "foreign", "finance", "justice", "health", "economy",
+                   "information", "intelligence", "security", "home", "energy", "trade", "education", "war"}
+DEPUTY_WORDS = {"vice", "deputy", "assistant", "former", "ex", "late"}
 EVENT_AGENT_DEPS = {"amod", "compound", "nmod", "poss"}
 
 
@@ -53,7 +66,7 @@ def _trigger_hashes(lex: Lexicon, vocab) -> set[int]:
         words: set[str] = set()
         for table in (lex.verbs, lex.control_verbs, lex.nouns, lex.phrases, lex.participles, lex.role_nouns):
             words.update(table)
-        for group in (lex.light_verbs, lex.transfer_verbs, lex.receive_verbs, lex.fall_verbs):
+        for group in (lex.light_verbs, lex.transfer_verbs, lex.receive_verbs, lex.fall_verbs, lex.expel_verbs):
             words.update(group)
         words.update(w.split()[-1] for w in lex.titles)
         words.update(("army", "force", "troop", "military", "government", "administration", "regime", "cabinet",
@@ -119,6 +132,8 @@ class RelationFinder:
                     out.extend(self._transfer(tok))
                 if lemma in lex.fall_verbs:
                     out.extend(self._fall(tok))
+                if lemma in lex.expel_verbs:
+                    out.extend(self._expel(tok))
             if lower in lex.participles:
                 out.extend(self._participle(tok, *lex.participles[lower]))
             if pos in ("NOUN", "PROPN"):
@@ -145,8 +160,8 @@ class RelationFinder:
         if not place and tok.lemma_.lower() in POSITION_HEADS and (m is None or not m.named):
             # "RSF positions", "positions of the SDF", "Houthi targets" stand for the actor
             actor = self._position_owner(tok)
-            if actor is not None:
-                return actor
+            if actor is not None and (actor.named or actor.type == "Country" or m is None):
+                return actor  # "an army convoy" stays a convoy: "army" alone names nobody
         return m
 
     def _position_owner(self, tok: Token) -> Mention | None:
@@ -179,13 +194,14 @@ class RelationFinder:
                     for p in child.children:
                         if p.dep_ == "pobj":
                             out.extend(p.conjuncts)
-        # "14 towns, including Halfaya, Taybat al-Imam and Soran"
+        # "14 towns, including Halfaya, Taybat al-Imam and Soran"; "a string of towns ..., including X"
         for t in list(out):
-            for child in t.children:
-                if child.dep_ == "prep" and child.lower_ in ("including", "notably"):
-                    for p in child.children:
-                        if p.dep_ == "pobj":
-                            out.extend([p, *p.conjuncts])
+            # the list may hang on any noun of the phrase: "a string of towns in the X and Y regions, including Z"
+            for child in (c for c in t.subtree if c.dep_ == "prep" and c.lower_ in ("including", "notably")
+                          and c.head.pos_ in ("NOUN", "PROPN")):
+                for p in child.children:
+                    if p.dep_ == "pobj":
+                        out.extend([p, *p.conjuncts])
         seen: set[int] = set()
         return [t for t in out if not (t.i in seen or seen.add(t.i))]
 
@@ -194,11 +210,14 @@ class RelationFinder:
         if subs:
             return self._with_conjuncts(subs[0])
         # shared subject: "X captured A and retook B", "X managed to regain", "X attacked Y, killing Z"
+        if verb.dep_ == "advcl" and verb.tag_ == "VBG" and any(c.dep_ == "nsubjpass" for c in verb.head.children):
+            # "the cruiser was sunk by the submarine, killing 323 sailors": the agent did it
+            return [p for c in verb.head.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
         if verb.dep_ in ("conj", "xcomp") or (verb.dep_ == "advcl" and verb.tag_ == "VBG"):
             if verb.head.i != verb.i:
                 return self._subject_tokens(verb.head)
-        if verb.dep_ == "acl" and verb.tag_ == "VBG":
-            return [verb.head]
+        if verb.dep_ == "acl" and verb.tag_ in ("VBG", "VBD"):
+            return [verb.head]  # VBD: a finite verb the parser hung on its subject ("militias crossed")
         if verb.dep_ == "pcomp" and verb.head.dep_ == "prep" and verb.head.lower_ in ("after", "before", "by",
                                                                                     "while", "since", "upon"):
             # "reached Homs after capturing Rastan": the main clause's subject did it
@@ -214,6 +233,20 @@ class RelationFinder:
         lower = tok.lower_
         if lower in RELATIVE_PRONOUNS:
             return self._relative_antecedents(verb, lower)
+        if lower in ("both", "all", "some", "most", "many", "none", "several", "one", "two", "three"):
+            # "two PKK militants, both of whom were killed": the relative clause's antecedent
+            for prep in tok.children:
+                if prep.dep_ == "prep" and prep.lower_ == "of":
+                    for p in prep.children:
+                        if p.dep_ == "pobj" and p.lower_ in ("whom", "which"):
+                            rel = verb
+                            while rel.dep_ in ("conj", "xcomp") and rel.head.i != rel.i:
+                                rel = rel.head
+                            if rel.dep_ == "relcl":
+                                m = self.ents.literal(rel.head) if rel.head.lemma_.lower() in VICTIM_HEADS \
+                                    else self._res(rel.head)
+                                return [m] if m is not None else []
+                            return []
         if tok.pos_ == "PRON" or lower in PERSONAL_PRONOUNS:
             m = self._pronoun(tok, verb)
             return [m] if m is not None else []
@@ -226,8 +259,8 @@ class RelationFinder:
     def _relative_antecedents(self, verb: Token, pronoun: str) -> list[Mention]:
         """'Turkey, which backs Y' → Turkey; 'X, led by the Kurds, who oppose Y' → the Kurds and X."""
         rel = verb
-        while rel.dep_ in ("conj", "xcomp") and rel.head.i != rel.i:
-            rel = rel.head
+        while (rel.dep_ in ("conj", "xcomp") or rel.dep_ == "advcl" and rel.tag_ == "VBG") and rel.head.i != rel.i:
+            rel = rel.head  # "militants who stormed X, killing Y": the clause of "who"
         if rel.dep_ != "relcl":
             return []
         heads = [rel.head]
@@ -243,8 +276,22 @@ class RelationFinder:
             if m is None:
                 continue
             if pronoun == "which" and m.type == "Person":
-                continue
+                if head.i == h.head.i and h.lemma_.lower() in PLACE_NOUNS | {"capital"} and m.named:
+                    # "Stepanakert, the region's capital, which ...": NER called the city a person
+                    m.type = "City"
+                else:
+                    continue
             out.append(m)
+        if len(out) == 2 and h.dep_ == "appos" and out[-1].named and not out[0].named:
+            return out[-1:]  # the name, not its description
+        if len(heads) == 1 and h.dep_ == "conj" and out and h.head.i < h.i:
+            # "the SLA and the JEM, which took up arms against Khartoum": both of them
+            first = self._res(h.head)
+            others = [m for t in h.head.conjuncts if t.i != h.i and (m := self._res(t)) is not None]
+            return [m for m in (first, *others) if m is not None] + out[-1:]
+        if len(heads) == 1 and out and h.conjuncts and all(c.i < rel.i for c in h.conjuncts):
+            # the same, when the parser hung the clause on the first of them
+            return out[-1:] + [m for t in h.conjuncts if (m := self._res(t)) is not None]
         # after a parenthetical ("X, led by Y, who/which ..."), the clause describes the outer noun X
         return out[-1:]
 
@@ -254,7 +301,8 @@ class RelationFinder:
         while anc.head.i != anc.i:
             anc = anc.head
             if anc.lemma_.lower() in self.lex.statements or anc.lemma_.lower() in self.lex.appeals:
-                for child in anc.children:
+                # "Tehran condemned the strikes and said it ...": a shared subject counts too
+                for child in self._subject_tokens(anc):
                     if child.dep_ in SUBJECT_DEPS and child.pos_ != "PRON":
                         m = self._res(child)
                         if m is not None and m.type == "Person" and tok.lower_ in ("we", "our", "us"):
@@ -274,10 +322,27 @@ class RelationFinder:
                 m = self._res(s_tok)
                 if m is not None and m.type in ACTOR_TYPES and (m.type == "Person") == want_person:
                     return m
+        if tok.dep_ == "poss" and tok.lower_ in ("its", "their"):
+            # "The RSF has been accused by the US of ..., where its fighters killed ...": the sentence's subject
+            root = tok.sent.root
+            for s_tok in (c for c in root.children if c.dep_ in ("nsubj", "nsubjpass") and c.i < tok.i
+                          and c.pos_ != "PRON"):
+                m = self._res(s_tok)
+                if m is not None and m.type in ACTOR_TYPES - SOURCE_ONLY_TYPES - {"Person"}:
+                    return m
         for m in reversed(self.ents._ordered_mentions(tok.i)):
             if m.type not in ACTOR_TYPES or m.type in SOURCE_ONLY_TYPES:
                 continue
             if (m.type == "Person") == want_person:
+                return m
+        return None
+
+    def _named_antecedent(self, tok: Token) -> Mention | None:
+        """'its army chief X', 'their spokesman': the latest named group or state before the pronoun."""
+        if tok.lower_ not in ("its", "their"):
+            return None
+        for m in reversed(self.ents._ordered_mentions(tok.i)):
+            if m.named and m.type in ACTOR_TYPES and m.type != "Person" and m.type not in SOURCE_ONLY_TYPES:
                 return m
         return None
 
@@ -299,8 +364,11 @@ class RelationFinder:
         for s in subjects:
             if s.type in SOURCE_ONLY_TYPES or s.type in PLACE_TYPES - {"Country"}:
                 continue
-            if not s.named and (s.head_lemma in self.lex.nouns or s.head_lemma in WEAPON_HEADS):
+            if not s.named and (s.head_lemma in self.lex.nouns or s.head_lemma in WEAPON_HEADS) and not (
+                    set(s.label.lower().split()[:-1]) & OWNER_WORDS):
                 continue  # "Strikes hit Shabwa": an event with no known agent is not an actor
+            if pred == "opposes" and not s.named and len(s.label.split()) == 1:
+                continue  # "Forces clashed with ...": an enmity needs a side one can name
             for o in objects:
                 if o.key == s.key:
                     continue
@@ -321,6 +389,24 @@ class RelationFinder:
         out = []
         for t in toks:
             for tt in self._with_conjuncts(t):
+                if place and tt.lemma_.lower() in VICTIM_HEADS | {"civilian", "hostage", "people", "person"}:
+                    continue  # "captured two Israeli soldiers": people, not Israel
+                if place and tt.lemma_.lower() in PART_NOUNS:
+                    # "overran parts of Marawi", "took the centre of Grozny": the named place
+                    inner = [p for c in tt.children if c.dep_ == "prep" and c.lower_ == "of"
+                             for p in c.children if p.dep_ == "pobj"]
+                    ms = [m for p in inner if (m := self._res(p, True)) is not None and m.named]
+                    if ms:
+                        out.extend(ms)
+                        continue
+                if place and tt.lower_ in ("it", "them") and tt.pos_ == "PRON":
+                    # "attacked the town of X and took control of it": the latest place named before
+                    m = next((m for m in reversed(self.ents._ordered_mentions(tt.i))
+                              if m.named and m.type in PLACE_TYPES and m.type != "Country"
+                              and m.start >= tt.sent.start), None)
+                    if m is not None:
+                        out.append(m)
+                    continue
                 if pred == "eliminated" and tt.lemma_.lower() in VICTIM_HEADS:
                     # "killed two Colombian soldiers": the victims are the soldiers, not Colombia
                     m = self.ents.literal(tt)
@@ -337,7 +423,10 @@ class RelationFinder:
         passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in children) or (
             verb.dep_ in ("acl", "advcl", "amod", "conj") and verb.tag_ == "VBN"
             and not any(c.dep_ in SUBJECT_DEPS for c in children)
-            and not (verb.dep_ == "conj" and verb.head.tag_ != "VBN"))
+            and not (verb.dep_ == "conj" and verb.head.tag_ != "VBN")) or (
+            # "Robotyne, recaptured by Ukrainian forces": tagged VBD, but a "by" agent and no subject
+            verb.dep_ in ("acl", "advcl") and any(c.dep_ == "agent" for c in children)
+            and not any(c.dep_ in SUBJECT_DEPS for c in children))
         if passive:
             yield from self._passive(verb, pred, children)
             return
@@ -354,6 +443,10 @@ class RelationFinder:
                       for p in c.children if p.dep_ == "pobj"]
             subjects = [m for s in self._subject_tokens(verb) for m in self._resolve_subject(s, verb)]
             yield from self._emit(subjects, "alliedWith", self._objects(allies, "alliedWith"), verb, 0.7)
+        if (not obj_toks and verb.dep_ == "relcl" and pred in CAPTURE_FAMILY | {"attacked", "eliminated"}
+                and any(c.dep_ in SUBJECT_DEPS and c.lower_ not in RELATIVE_PRONOUNS for c in children)
+                and not any(c.dep_ == "prep" and c.lower_ in ("on", "against", "at") for c in children)):
+            obj_toks = [verb.head]  # "the only regional capital Moscow had captured": the noun is the object
         if not obj_toks and pred in ("opposes", "attacked"):
             near = children + [g for c in children if c.dep_ == "prep" and c.lower_ == "alongside"
                                for p in c.children for g in p.children]  # "alongside Y against Z"
@@ -369,10 +462,20 @@ class RelationFinder:
         subjects: list[Mention] = []
         for s in self._subject_tokens(verb):
             subjects.extend(self._resolve_subject(s, verb))
+        if (not subjects and pred == "backs" and verb.dep_ == "advcl" and verb.head.pos_ in ("VERB", "AUX")
+                and any(c.dep_ == "aux" and c.lower_ == "to" for c in children)):
+            # "deployed troops to Juba to bolster the government": the purpose is the deployer's
+            gov = verb.head
+            toks = [gov.head] if gov.dep_ == "acl" else self._subject_tokens(gov)  # "troops sent to X to ..."
+            if not toks:  # "instructors have been deployed to help the army"
+                toks = [t for c in gov.children if c.dep_ == "nsubjpass" for t in self._with_conjuncts(c)]
+            subjects = [m for s in toks for m in self._resolve_subject(s, gov)]
         yield from self._emit(subjects, pred, objects, verb, 0.8)
 
     def _passive(self, verb: Token, pred: str, children: list[Token]) -> Iterator[Candidate]:
         agents = [p for c in children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
+        if verb.lemma_.lower() == "join":
+            pred = "alliedWith"  # "the rebels were joined by fighters of Ansar Dine": allies, not members
         subjects: list[Mention] = []
         for a in agents:
             for t in self._with_conjuncts(a):
@@ -388,7 +491,9 @@ class RelationFinder:
             return
         targets = [c for c in children if c.dep_ == "nsubjpass"]
         objects: list[Mention] = []
-        if targets:
+        if targets and pred == "eliminated":
+            objects = self._objects(targets[:1], pred)  # "33 Turkish soldiers were killed": the soldiers
+        elif targets:
             for t in self._with_conjuncts(targets[0]):
                 objects.extend(self._resolve_subject(t, verb, place=pred in CAPTURE_FAMILY))
         elif verb.dep_ in ("acl", "amod"):
@@ -398,21 +503,42 @@ class RelationFinder:
             np = self._preceding_np(verb)
             m = self._res(np, pred in CAPTURE_FAMILY) if np is not None else None
             objects = [m] if m else []
+            if not objects and verb.dep_ == "advcl" and pred == "backs" and verb.head.pos_ in ("VERB", "AUX"):
+                # "X launched an offensive in 2019, backed by Y": the main clause's subject is backed
+                objects = [m for t in self._subject_tokens(verb.head) for m in self._resolve_subject(t, verb.head)]
+        elif verb.dep_ == "ccomp" and verb.head.dep_ == "relcl" and verb.head.lemma_.lower() in self.lex.statements:
+            # "the M23, which Kinshasa says is backed by Rwanda": the relative clause's noun
+            m = self._res(verb.head.head, pred in CAPTURE_FAMILY)
+            objects = [m] if m else []
         yield from self._emit(subjects, pred, objects, verb, 0.75)
 
     def _control(self, verb: Token, pred: str) -> Iterator[Candidate]:
         """'took control of Aleppo', 'regained control of the town'."""
         for c in verb.children:
             if c.dep_ in ("dobj", "obj") and c.lemma_.lower() == "control":
-                objs = [p for prep in c.children if prep.dep_ == "prep" and prep.lower_ in ("of", "over")
-                        for p in prep.children if p.dep_ == "pobj"]
+                # "took control of X": the "of" may hang on the noun or (misparsed) on the verb
+                objs = [p for prep in (*c.children, *verb.children) if prep.dep_ == "prep"
+                        and prep.lower_ in ("of", "over") for p in prep.children if p.dep_ == "pobj"]
                 objects = self._objects(objs, pred)
                 subjects = [m for s in self._subject_tokens(verb) for m in self._resolve_subject(s, verb)]
                 yield from self._emit(subjects, pred, objects, verb, 0.8)
 
     def _light_verb(self, verb: Token) -> Iterator[Candidate]:
         """'launched airstrikes against X', 'fired rockets at X', 'launched an invasion of X'."""
+        agents = [p for c in verb.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
         for c in verb.children:
+            if c.dep_ == "nsubjpass" and agents:
+                # "the attack on X was carried out by Y"
+                pred = self.lex.nouns.get(_quantified(c).lemma_.lower())
+                if pred is None:
+                    continue
+                noun = _quantified(c)
+                objs = [p for prep in noun.children if prep.dep_ == "prep"
+                        and prep.lower_ in self.lex.noun_preps.get(pred, ()) for p in prep.children
+                        if p.dep_ == "pobj"]
+                subjects = [m for a in agents for t in self._with_conjuncts(a) for m in self._resolve_subject(t, verb)]
+                yield from self._emit(subjects, pred, self._objects(objs, pred), verb, 0.75)
+                continue
             if c.dep_ not in ("dobj", "obj"):
                 continue
             noun = _quantified(c)  # "launched hundreds of airstrikes on X"
@@ -432,8 +558,8 @@ class RelationFinder:
         """'sent weapons to the group', 'provided the RSF with drones', 'received weapons from Turkey'."""
         children = list(verb.children)
         things = [c for c in children if c.dep_ in ("dobj", "obj")]
-        with_things = [p for c in children if c.dep_ == "prep" and c.lower_ == "with"
-                       for p in c.children if p.dep_ == "pobj"]
+        with_things = [q for c in children if c.dep_ == "prep" and c.lower_ == "with"
+                       for p in c.children if p.dep_ == "pobj" for q in (p, *p.conjuncts)]
         if things and any(t.lemma_.lower() in self.lex.transfer_objects for t in with_things):
             subjects = [m for s in self._subject_tokens(verb) for m in self._resolve_subject(s, verb)]
             yield from self._emit(subjects, "backs", self._objects(things, "backs"), verb, 0.7)
@@ -441,8 +567,8 @@ class RelationFinder:
         if not any(t.lemma_.lower() in self.lex.transfer_objects for t in things):
             return
         if verb.lemma_.lower() in self.lex.receive_verbs:
-            givers = [p for c in children if c.dep_ == "prep" and c.lower_ == "from"
-                      for p in c.children if p.dep_ == "pobj"]
+            givers = [p for c in (*children, *(k for t in things for k in t.children))  # "drones from Iran"
+                      if c.dep_ == "prep" and c.lower_ == "from" for p in c.children if p.dep_ == "pobj"]
             receivers = [m for s in self._subject_tokens(verb) for m in self._resolve_subject(s, verb)]
             yield from self._emit(self._objects(givers, "backs"), "backs", receivers, verb, 0.7)
             return
@@ -485,6 +611,26 @@ class RelationFinder:
         subjects = [m for a in agents for t in self._with_conjuncts(a) for m in self._resolve_subject(t, verb)]
         yield from self._emit(subjects, "captured", places, verb, 0.7)
 
+    def _expel(self, verb: Token) -> Iterator[Candidate]:
+        """'pushed Georgian units out of the Kodori Gorge', 'drove the militants from X' → captured X."""
+        if not any(c.dep_ in ("dobj", "obj") for c in verb.children):
+            return
+        places: list[Token] = []
+        for c in verb.children:
+            if c.dep_ in ("prep", "prt", "advmod") and c.lower_ == "out":
+                places += [p for q in c.children if q.dep_ == "prep" and q.lower_ == "of"
+                           for p in q.children if p.dep_ == "pobj"]
+                places += [p for p in c.children if p.dep_ == "pobj"]  # "out of" parsed as one preposition
+            elif c.dep_ == "prep" and c.lower_ == "of" and any(x.lower_ == "out" for x in verb.children):
+                places += [p for p in c.children if p.dep_ == "pobj"]
+            elif c.dep_ == "prep" and c.lower_ == "from" and verb.lemma_.lower() in ("expel", "oust", "drive",
+                                                                                     "evict", "rout"):
+                places += [p for p in c.children if p.dep_ == "pobj"]
+        if not places:
+            return
+        subjects = [m for s in self._subject_tokens(verb) for m in self._resolve_subject(s, verb)]
+        yield from self._emit(subjects, "captured", self._objects(places, "captured"), verb, 0.65)
+
     def _fall_noun(self, noun: Token) -> Iterator[Candidate]:
         """'the fall of Aleppo to the rebels' → the rebels captured Aleppo."""
         preps = {c.lower_: [p for p in c.children if p.dep_ == "pobj"] for c in noun.children if c.dep_ == "prep"}
@@ -494,8 +640,8 @@ class RelationFinder:
 
     def _participle(self, tok: Token, pred: str, prep: str) -> Iterator[Candidate]:
         """'X, affiliated with Y', 'an organization opposed to Y', 'the Al-Qaeda-linked group X'."""
-        objs = [p for c in tok.children if c.dep_ == "prep" and c.lower_ == prep
-                for p in c.children if p.dep_ == "pobj"]
+        objs = [p for c in tok.children if (c.dep_ == "prep" or c.dep_ == "agent" and tok.dep_ == "conj")
+                and c.lower_ == prep for p in c.children if p.dep_ == "pobj"]
         objects = self._objects(objs, pred)
         swap = False
         if not objects and tok.dep_ == "amod":
@@ -510,7 +656,12 @@ class RelationFinder:
                 yield from self._emit(objects, pred, [holder_m], tok, 0.7)
             return
         holder: Token | None = None
-        if tok.dep_ in ("acl", "amod"):
+        base = tok
+        while base.dep_ == "conj" and base.head.i != base.i:
+            base = base.head  # "militiamen, armed and backed by the government": the first participle's noun
+        if base.i != tok.i and base.dep_ in ("acl", "amod"):
+            holder = base.head
+        elif tok.dep_ in ("acl", "amod"):
             holder = tok.head
         elif tok.dep_ in ("acomp", "attr") or tok.pos_ in ("VERB", "AUX") and tok.dep_ in ("relcl", "ROOT"):
             verb = tok.head if tok.dep_ in ("acomp", "attr") else tok
@@ -526,6 +677,9 @@ class RelationFinder:
             holder = holder.head
         m = self._res(holder)
         if m is None:
+            return
+        if prep == "by":
+            yield from self._emit(objects, pred, [m], tok, 0.7)  # "X, armed and backed by Y": Y backs X
             return
         if pred == "memberOf" and all(o.type == "Person" for o in objects):
             # "forces loyal to commander Khalifa Haftar": a group is not a member of a person, he leads it
@@ -556,8 +710,18 @@ class RelationFinder:
 
     def _event_noun(self, noun: Token, pred: str) -> Iterator[Candidate]:
         preps = self.lex.noun_preps.get(pred, set())
+        if pred == "opposes" and noun.lemma_.lower() == "war":
+            preps = {*preps, "with"}  # "Israel is at war with Hamas", "Russia's war with Ukraine"
         objs = [p for c in noun.children if c.dep_ == "prep" and c.lower_ in preps
                 for p in c.children if p.dep_ == "pobj"]
+        if not objs and pred == "attacked" and noun.dep_ == "pobj":
+            # "killed 45 people in raids on villages": the parser hung "on villages" on the verb
+            gov = noun.head.head
+            if gov.dep_ in ("dobj", "obj") and gov.pos_ == "NOUN":
+                gov = gov.head
+            if gov.pos_ == "VERB":
+                objs = [p for c in gov.children if c.dep_ == "prep" and c.lower_ in preps
+                        and c.i == noun.i + 1 for p in c.children if p.dep_ == "pobj"]
         if not objs and pred == "backs":
             yield from self._help_from(noun)
             return
@@ -599,6 +763,8 @@ class RelationFinder:
         if noun.dep_ != "pobj" or noun.head.dep_ != "prep":
             return []
         head = noun.head.head
+        if head.dep_ in ("dobj", "obj") and head.pos_ == "NOUN" and noun.head.lower_ == "in":
+            head = head.head  # "killed 45 people in raids on X": the killers raided
         if noun.head.lower_ == "for" and head.lemma_.lower() in ACCUSE_VERBS:
             # "Washington blames the group for a drone attack on ...": the blamed party is the agent
             return [m for c in head.children if c.dep_ in ("dobj", "obj") for m in self._resolve_subject(c, head)]
@@ -642,7 +808,8 @@ class RelationFinder:
         compounds = [c.lower_ for c in noun.lefts if c.dep_ in ("compound", "amod")]
         if compounds and f"{compounds[-1]} {lemma}" in lex.titles:
             lemma = f"{compounds[-1]} {lemma}"  # "prime minister" leads, a "minister" is a member
-        if lemma in lex.titles and det not in ("a", "an"):
+        deputy = any(c.lower_ in DEPUTY_WORDS for c in noun.lefts if c.dep_ in ("compound", "amod"))
+        if lemma in lex.titles and det not in ("a", "an") and not deputy:
             pred = "leads"
         elif lemma in lex.role_nouns:
             pred = lex.role_nouns[lemma]
@@ -655,6 +822,9 @@ class RelationFinder:
         if noun.dep_ == "appos":
             m = self._res(noun.head)
             holders = [m] if m else []
+            if m is not None and lemma in lex.role_nouns and noun.head.conjuncts:
+                # "Syria and Iran, Hezbollah's main backers": each of them
+                holders += [c for t in noun.head.conjuncts if (c := self._res(t)) is not None]
             if m is not None and m.named and m.type == "Organization" and lemma in PERSON_ROLES:
                 m.type = "Person"  # "Salman Nimr Jamaa, envoy of ...": NER said ORG
         elif noun.dep_ in ("compound", "nmod") and noun.head.pos_ == "PROPN":
@@ -662,26 +832,35 @@ class RelationFinder:
             holders = [m] if m and m.type == "Person" else []
         elif noun.dep_ == "attr":
             holders = [m for s in self._subject_tokens(noun.head) for m in self._resolve_subject(s, noun.head)]
+            # "X is a member of the alliance, along with Y and Z": them too
+            for along in (c for t in (noun, noun.head) for c in t.children if c.dep_ == "prep"
+                          and c.lower_ in ("along", "together")):
+                holders += [m for w in along.children if w.dep_ == "prep" and w.lower_ == "with"
+                            for p in w.children if p.dep_ == "pobj" for t in (p, *p.conjuncts)
+                            if (m := self._res(t)) is not None and m.named]
         if not holders:
             appos = [c for c in noun.children if c.dep_ == "appos"]
             if appos:
                 m = self._res(appos[0])
-                if m is not None and m.named and m.type in ("Person", "Organization"):
+                if m is not None and m.named and m.type in ("Person", "Organization") and lemma in PERSON_ROLES:
                     m.type = "Person"  # a title makes a person of what NER called an organisation
                     holders = [m]
+                elif m is not None and m.named and m.type in ACTOR_TYPES and lemma not in PERSON_ROLES:
+                    holders = [m]  # "Hamas's armed wing, the Qassam Brigades"
         if not holders:
             return
         groups: list[Mention] = []
         # words of the title itself ("Prime", "Minister") are not the group; "army" in "army chief" is
         title_words = {w for w in lemma.split() if HEAD_TYPES.get(w, "Person") == "Person"}
         for c in noun.children:
-            if c.dep_ == "prep" and c.lower_ == "of":
+            if c.dep_ == "prep" and (c.lower_ == "of" or c.lower_ == "for" and lemma in SPEAKER_ROLES):
                 groups.extend(self._objects([p for p in c.children if p.dep_ == "pobj"], pred))
         if not groups:
             for c in noun.children:
-                if c.dep_ in ("poss", "compound", "amod", "nmod") and c.i < noun.i and c.lower_ not in title_words:
+                if (c.dep_ in ("poss", "compound", "amod", "nmod") and c.i < noun.i and c.lower_ not in title_words
+                        and c.lower_ not in PORTFOLIO_WORDS and c.lower_ not in DEPUTY_WORDS):
                     if c.lower_ in PERSONAL_PRONOUNS:
-                        m = self._pronoun(c, noun)
+                        m = self._named_antecedent(c)
                     else:
                         m = self.ents.resolve(c)
                     if m is not None and m.type in ACTOR_TYPES and m.named:
@@ -690,8 +869,17 @@ class RelationFinder:
         if not groups and noun.dep_ == "compound":
             # "Rwanda's President Paul Kagame": the possessor hangs on the name
             for c in noun.head.children:
-                if c.dep_ == "poss" and (m := self.ents.resolve(c)) is not None and m.type in ACTOR_TYPES:
+                if c.dep_ != "poss":
+                    continue
+                # "its army chief Muhoozi Kainerugaba": the pronoun's antecedent
+                m = self._named_antecedent(c) if c.lower_ in PERSONAL_PRONOUNS else self.ents.resolve(c)
+                if m is not None and m.type in ACTOR_TYPES:
                     groups.append(m)
+        if not groups and pred == "leads" and lemma.split()[0] in ("army", "military"):
+            # "army chief General X" with no owner named: the army the story spoke of
+            m = self.ents._antecedent(noun, lemma.split()[0])
+            if m is not None and m.type == "MilitaryForce":
+                groups.append(m)
         if not groups and pred == "leads" and lemma in HEAD_OF_STATE:
             # "Prime Minister Benjamin Netanyahu": the gazetteer knows whose prime minister he is
             for h in holders:
