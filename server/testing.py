@@ -23,7 +23,16 @@ class LiveServer:
         self.server = create_server(app, host="127.0.0.1", port=0, threads=threads, ident="conflict-kg-test")
         self.port = self.server.effective_port
         self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self.server.run, name="waitress", daemon=True)
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name="waitress", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.server.run()
+        except (OSError, ValueError):
+            # closing the listening socket from another thread can wake the loop on a dead descriptor
+            if not self._closing:
+                raise
 
     def __enter__(self) -> LiveServer:
         self._thread.start()
@@ -33,6 +42,7 @@ class LiveServer:
         self.close()
 
     def close(self) -> None:
+        self._closing = True
         self.server.task_dispatcher.shutdown(timeout=5)
         self.server.close()
         self._thread.join(timeout=5)
