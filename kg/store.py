@@ -11,6 +11,7 @@ and a crash (even ``kill -9``) leaves only whole documents behind.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -25,6 +26,9 @@ from .namespaces import CK, IRIs
 __all__ = ["Store", "to_ox", "from_ox", "triples_to_quads"]
 
 DEFAULT_STORE = "kg-data"
+# RocksDB lets a read-only opener read files a writer in another process is compacting away, which
+# corrupts reads; this advisory lock makes readers (shared) and the writer (exclusive) exclude each other.
+LOCK_FILE = "kg.lock"
 
 
 def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -74,15 +78,19 @@ class Store:
         self.path = Path(path)
         self.read_only = read_only
         self.iris = IRIs(base_iri)
+        self._lock_fd: int | None = None
         try:
             if read_only:
                 if not (self.path / "CURRENT").exists():
                     raise StoreError(f"{self.path}: no knowledge graph here (run `kg build` first)")
+                self._lock()
                 self.ox = ox.Store.read_only(str(self.path))
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
+                self._lock()
                 self.ox = ox.Store(str(self.path))
         except OSError as e:
+            self._unlock()
             if "lock" in str(e).lower():
                 raise StoreLockedError(
                     f"{self.path}: the store is open for writing in another process "
@@ -174,6 +182,30 @@ class Store:
     def close(self) -> None:
         self.flush()
         del self.ox
+        self._unlock()
+
+    def _lock(self) -> None:
+        try:
+            fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            if self.read_only:
+                return  # a store on read-only media has no writer to exclude
+            raise
+        try:
+            fcntl.flock(fd, (fcntl.LOCK_SH if self.read_only else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            if self.read_only:
+                raise StoreLockedError(f"{self.path}: the store is being written by another process "
+                                       "(a running `kg build` or `kg load`); try again when it is done") from None
+            raise StoreLockedError(f"{self.path}: the store is open in another process (a running `kg serve`, "
+                                   "`kg build` or `kg query`); stop it or use another --store") from None
+        self._lock_fd = fd
+
+    def _unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing the descriptor releases the lock
+            self._lock_fd = None
 
     def __enter__(self) -> Store:
         return self

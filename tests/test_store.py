@@ -60,3 +60,15 @@ def test_load_named_graph_and_bad_file(tmp_path):
         with pytest.raises(StoreError, match="bad.ttl"):
             store.load(bad, "http://example.org/g2")
         assert store.graph_size(URIRef("http://example.org/g1")) == 1
+
+
+def test_a_served_store_refuses_a_writer_and_a_written_store_refuses_readers(tmp_path):
+    # RocksDB readers in other processes break while a writer compacts: the store lock keeps them apart
+    with Store(tmp_path / "s") as store:
+        store.put_graph(G, [T1])
+        with pytest.raises(StoreLockedError, match="being written"):
+            Store(tmp_path / "s", read_only=True)
+    with Store(tmp_path / "s", read_only=True), Store(tmp_path / "s", read_only=True):  # readers share
+        with pytest.raises(StoreLockedError, match="kg serve"):
+            Store(tmp_path / "s")
+    Store(tmp_path / "s").close()  # released on close
