@@ -167,12 +167,8 @@ def _stored_hash(store: Store, key: str) -> str | None:
     return None
 
 
-def _doc_graph_prefix(store: Store) -> str:
-    return str(store.iris.document_graph(""))
-
-
 def _graphs_with_hash(store: Store, content_hash: str) -> list[str]:
-    prefix = _doc_graph_prefix(store)
+    prefix = store.iris.document_graph_prefix
     quads = store.ox.quads_for_pattern(None, ox.NamedNode(str(CK.contentHash)), ox.Literal(content_hash), None)
     return [q.graph_name.value for q in quads
             if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(prefix)]
@@ -194,7 +190,7 @@ def state_path(store: Store) -> Path:
 
 
 def _document_hashes(store: Store) -> dict[str, str]:
-    prefix = _doc_graph_prefix(store)
+    prefix = store.iris.document_graph_prefix
     out = {}
     for q in store.ox.quads_for_pattern(None, ox.NamedNode(str(CK.contentHash)), None, None):
         g = q.graph_name
@@ -262,7 +258,7 @@ _KEY = re.compile(r"[0-9a-f]{16}")
 def find_documents(store: Store, doc_ref: str) -> list[str]:
     """Keys of the stored documents ``doc_ref`` names: a key, a URL, a path (all documents read from that
     file), or an id (file stem / jsonl ``id``; an error when several documents share it)."""
-    prefix = _doc_graph_prefix(store)
+    prefix = store.iris.document_graph_prefix
     if _KEY.fullmatch(doc_ref) and store.ox.contains_named_graph(ox.NamedNode(prefix + doc_ref)):
         return [doc_ref]
 

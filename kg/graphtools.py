@@ -77,7 +77,7 @@ def to_networkx(store: Store, *, include_non_facts: bool = False) -> nx.MultiDiG
     import networkx as nx
 
     iris = store.iris
-    docs_prefix = f"{iris.base}graph/doc/"
+    docs_prefix = iris.document_graph_prefix
     entity_prefix = f"{iris.base}entity/"
     roles = set(_FACT_ROLE.items())
     if include_non_facts:

@@ -65,7 +65,7 @@ class IRIs:
         return URIRef(f"{self.base}doc/{doc_key}")
 
     def document_graph(self, doc_key: str) -> URIRef:
-        return URIRef(f"{self.base}graph/doc/{doc_key}")
+        return URIRef(f"{self.document_graph_prefix}{doc_key}")
 
     def mention(self, doc_key: str, start: int, end: int) -> URIRef:
         # RFC 5147 style fragment, as NIF recommends
@@ -76,6 +76,11 @@ class IRIs:
 
     def statement(self, doc_key: str, kind: str, source: str | None, event: str) -> URIRef:
         return URIRef(f"{self.base}statement/{_hash(doc_key, kind, source, event)}")
+
+    @property
+    def document_graph_prefix(self) -> str:
+        """Every document graph's IRI is this prefix followed by the document key."""
+        return f"{self.base}graph/doc/"
 
     @property
     def ontology_graph(self) -> URIRef:
@@ -90,4 +95,4 @@ class IRIs:
         return URIRef(f"{self.base}dataset")
 
     def is_document_graph(self, iri: str) -> bool:
-        return str(iri).startswith(f"{self.base}graph/doc/")
+        return str(iri).startswith(self.document_graph_prefix)

@@ -503,7 +503,7 @@ class Reasoner:
     def from_store(cls, store: Store, ontology: Graph | None = None) -> Reasoner:
         """The closure of the store's documents (reads only the triples that take part in rules)."""
         r = cls(ontology)
-        prefix = str(store.iris.document_graph(""))
+        prefix = store.iris.document_graph_prefix
         by_doc: dict[str, list[OxTriple]] = defaultdict(list)
         for p in r.rules.relevant:
             for q in store.ox.quads_for_pattern(None, p, None, None):
@@ -570,7 +570,7 @@ class _StoreReasoner(Reasoner):
     def __init__(self, store: Store, adding: Iterable[str], ontology: Graph):
         self.rules = compile_rules(ontology)
         self.store = store
-        self.prefix = str(store.iris.document_graph(""))
+        self.prefix = store.iris.document_graph_prefix
         self.hidden = {self.prefix + k for k in adding}
         self.ontology_graph = str(store.iris.ontology_graph)
         self.inferred_graph = _ox(store.iris.inferred_graph)

@@ -99,7 +99,7 @@ class Store:
 
     # ------------------------------------------------------------------ documents
     def document_keys(self) -> list[str]:
-        prefix = f"{self.iris.base}graph/doc/"
+        prefix = self.iris.document_graph_prefix
         return sorted(g.value[len(prefix):] for g in self.ox.named_graphs()
                       if isinstance(g, ox.NamedNode) and g.value.startswith(prefix))
 
