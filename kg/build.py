@@ -151,20 +151,12 @@ def _verdict(store: Store, doc: Document, seen_hashes: set[str]) -> str:
     h = doc.content_hash
     if h in seen_hashes:
         return "skip"
-    stored = _stored_hash(store, doc.key)
+    stored = store.document_hash(doc.key)
     if stored == h:
         return "skip"
     if _graphs_with_hash(store, h):
         return "skip"  # the same text under another URL or path
     return "new" if stored is None else "replace"
-
-
-def _stored_hash(store: Store, key: str) -> str | None:
-    graph = ox.NamedNode(str(store.iris.document_graph(key)))
-    doc = ox.NamedNode(str(store.iris.document(key)))
-    for q in store.ox.quads_for_pattern(doc, ox.NamedNode(str(CK.contentHash)), None, graph):
-        return q.object.value
-    return None
 
 
 def _graphs_with_hash(store: Store, content_hash: str) -> list[str]:
@@ -232,15 +224,10 @@ def catch_up_inferences(store: Store, *, force: bool = False) -> int | None:
     has_inferred = store.ox.contains_named_graph(ox.NamedNode(str(store.iris.inferred_graph)))
     if not (added or removed or force or not has_inferred):
         return None
-    n = _update_inferences(store, added, removed)
+    n = update_inferences(store, added, removed)  # falls back to a full closure by itself
     store.flush()  # the inferred graph is on disk before the state file says so
     _record_reasoned(store)
     return n
-
-
-def _update_inferences(store: Store, added: list[str], removed: list[str]) -> int:
-    """Derive only what the changed documents cause (the reasoner falls back to a full closure itself)."""
-    return update_inferences(store, added, removed)
 
 
 def reason(store: Store) -> int:

@@ -103,15 +103,18 @@ class Store:
         return sorted(g.value[len(prefix):] for g in self.ox.named_graphs()
                       if isinstance(g, ox.NamedNode) and g.value.startswith(prefix))
 
-    def has_document(self, doc_key: str, content_hash: str | None = None) -> bool:
+    def document_hash(self, doc_key: str) -> str | None:
+        """The content hash of the stored document with this key, or None when it is not stored."""
         graph = ox.NamedNode(str(self.iris.document_graph(doc_key)))
-        if not self.ox.contains_named_graph(graph):
-            return False
-        if content_hash is None:
-            return True
         doc = ox.NamedNode(str(self.iris.document(doc_key)))
-        have = list(self.ox.quads_for_pattern(doc, ox.NamedNode(str(CK.contentHash)), None, graph))
-        return any(q.object.value == content_hash for q in have)
+        for q in self.ox.quads_for_pattern(doc, ox.NamedNode(str(CK.contentHash)), None, graph):
+            return q.object.value
+        return None
+
+    def has_document(self, doc_key: str, content_hash: str | None = None) -> bool:
+        if content_hash is None:
+            return self.ox.contains_named_graph(ox.NamedNode(str(self.iris.document_graph(doc_key))))
+        return self.document_hash(doc_key) == content_hash
 
     def put_graph(self, graph_iri: URIRef, triples: Iterable[tuple[Node, Node, Node]]) -> int:
         """Replace one named graph with ``triples`` in a single transaction. Returns the count."""
