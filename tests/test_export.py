@@ -8,12 +8,12 @@ import zipfile
 
 import pyoxigraph as ox
 import pytest
-from conftest import SAMPLE_TEXT, FakeExtractor, make_extraction
+from conftest import SAMPLE_TEXT, build_sample_store, make_extraction
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
-from kg.build import build, reason
+from kg.build import reason
 from kg.cli import EXPORT_FORMATS
 from kg.cli import main as cli_main
 from kg.errors import KGError
@@ -39,14 +39,12 @@ DATASET_FORMAT = {"nquads": "nquads", "trig": "trig"}
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory):
     """A store with two documents that share entities (so graphs overlap), reasoned."""
-    d = tmp_path_factory.mktemp("export")
-    (d / "sample.txt").write_text(SAMPLE_TEXT, encoding="utf-8")
-    with Store(d / "store") as store:
-        build([d / "sample.txt"], store, FakeExtractor())
+    path = build_sample_store(tmp_path_factory.mktemp("export"))
+    with Store(path) as store:
         other = make_extraction(SAMPLE_TEXT + " Fighting went on.", "other")
         store.put_graph(store.iris.document_graph(other.document.key), map_extraction(other, store.iris))
         reason(store)
-    return d / "store"
+    return path
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ import zipfile
 
 import networkx as nx
 import pytest
-from conftest import SAMPLE_TEXT, FakeExtractor, make_extraction, span_of
+from conftest import SAMPLE_TEXT, build_sample_store, make_extraction, span_of
 
-from kg.build import build, reason
+from kg.build import reason
 from kg.export import export
 from kg.graphtools import (
     NEO4J_NODE_HEADER,
@@ -32,10 +32,8 @@ OTHER_TEXT = SAMPLE_TEXT + " Rebels did not capture Turkey."
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     """Two documents reporting the same capture (one with a claim and a denial), plus a negated relation."""
-    d = tmp_path_factory.mktemp("graphtools")
-    (d / "sample.txt").write_text(SAMPLE_TEXT, encoding="utf-8")
-    with Store(d / "store") as s:
-        build([d / "sample.txt"], s, FakeExtractor())
+    path = build_sample_store(tmp_path_factory.mktemp("graphtools"))
+    with Store(path) as s:
         other = make_extraction(OTHER_TEXT, "other")
         capture = other.relations[0]
         capture.attributions = []
@@ -45,7 +43,7 @@ def store(tmp_path_factory):
                                         modality="negated"))
         s.put_graph(s.iris.document_graph(other.document.key), map_extraction(other, s.iris))
         reason(s)
-    s = Store(d / "store", read_only=True)
+    s = Store(path, read_only=True)
     yield s
     s.close()
 
