@@ -93,6 +93,9 @@ def execute(store, task: dict[str, Any]) -> tuple[str, bytes, int, bool]:
         kwargs["use_default_graph_as_union"] = bool(task.get("union_default_graph", True))
     max_rows = int(task.get("max_rows", 100_000))
     fmt_name = task["result_format"]
+    if task.get("dump"):  # the whole dataset (Graph Store GET without a graph), in a dataset format
+        data = store.dump(format=RDF_FORMATS[fmt_name]) or b""
+        return "graph", data, data.count(b"\n"), False
     results = store.query(task["query"], **kwargs)
     if isinstance(results, ox.QueryBoolean):
         fmt = ox.QueryResultsFormat.XML if fmt_name == "xml" else ox.QueryResultsFormat.JSON

@@ -104,6 +104,7 @@ class QueryTask:
     update: str | None = None  # a SPARQL Update to try on a throw-away snapshot (see QueryPool.trial_update)
     parse: bytes | None = None  # RDF data to parse (a Graph Store upload): answered as N-Triples
     media_type: str | None = None  # the RDF media type of ``parse``
+    dump: bool = False  # serialize the whole store in ``result_format`` (nquads or trig)
 
 
 @dataclass
@@ -127,7 +128,8 @@ class _Worker:
         parent, child = socket.socketpair()
         try:
             self.process = subprocess.Popen([sys.executable, "-I", _WORKER_SCRIPT, str(child.fileno()), config],
-                                            pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL)
+                                            pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL,
+                                            env={**os.environ, "RUST_BACKTRACE": "0"})
         finally:
             child.close()
         self.conn = Connection(parent.detach())
