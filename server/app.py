@@ -31,6 +31,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
+from kg.errors import ForbiddenOperationError, QueryError, QueryTimeoutError
 from kg.store import Store
 
 from .executor import QueryPool, default_memory_bytes
@@ -139,6 +140,13 @@ def create_app(store_path: str | None = None, *, store: Store | None = None, bas
             if origin != "*":
                 resp.vary.add("Origin")
         return resp
+
+    @app.errorhandler(QueryError)
+    def _query_error(e: QueryError) -> Response:
+        # pages and downloads: their queries run in the workers, under the same limits as /sparql
+        status = 503 if isinstance(e, QueryTimeoutError) else 400 if isinstance(e, ForbiddenOperationError) else 500
+        return Response(f"{e}\n", status=status, mimetype="text/plain",
+                        headers={"Retry-After": "5"} if status == 503 else None)
 
     @app.errorhandler(413)
     def _too_large(e) -> Response:

@@ -28,13 +28,14 @@ Fairness, so that no client takes the service down for the others:
 - a client (``client=``, the remote address) runs at most ``per_client`` tasks at once; more wait their turn
   (at most ``per_client_queue`` waiting: past that they are refused at once, so one client cannot hold every
   server thread);
-- waiting tasks are served in order of how many tasks their client already runs, then of arrival;
-- when every worker is busy the pool grows, up to ``max_workers`` (each capped at ``memory_bytes``), and a
-  spare worker is started ahead of need, so a cheap lookup never waits for a long query to end; extra
-  workers stop after a minute without work;
+- waiting tasks are served in order of how many tasks their client already runs, then of arrival — newest
+  first once the oldest has waited ``preempt_after`` seconds (overload: adaptive LIFO);
+- when every worker is busy the pool grows, up to ``max_workers`` running tasks (each worker capped at
+  ``memory_bytes``), and one spare worker is kept started ahead of need, so a cheap lookup never waits for a
+  long query to end nor for a worker to start; extra workers stop after a minute without work;
 - at ``max_workers``, a waiting task *preempts* the task that has run longest, once that one has run
-  ``preempt_after`` seconds: its worker is killed and its client gets a 503 (load shedding that favours
-  short queries when long ones fill the server).
+  ``preempt_after`` seconds: its worker is killed, its client gets a 503 and the waiting task takes the
+  spare (load shedding that favours short queries when long ones fill the server).
 """
 
 from __future__ import annotations
@@ -175,6 +176,7 @@ class _Worker:
 class _Ticket:
     client: str
     seq: int
+    since: float
 
 
 _POOLS: weakref.WeakSet[QueryPool] = weakref.WeakSet()
@@ -226,7 +228,7 @@ class QueryPool:
         self._cond = threading.Condition()
         self._idle: list[_Worker] = []  # last in, first out: warm workers first
         self._all: set[_Worker] = set()
-        self._busy: dict[_Worker, tuple[str, float]] = {}  # worker → (client, started)
+        self._busy: dict[_Worker, tuple[str, float | None]] = {}  # worker → (client, started evaluating)
         self._running: dict[str, int] = {}  # client → tasks running
         self._waiting: list[_Ticket] = []
         self._seq = 0
@@ -257,32 +259,37 @@ class QueryPool:
 
     def _is_next(self, ticket: _Ticket) -> bool:
         """Whether ``ticket`` goes first: its client is under its cap, and no eligible waiter's client runs
-        fewer tasks or came earlier with as few."""
-        def rank(t: _Ticket) -> tuple[int, int]:
-            return self._running.get(t.client, 0), t.seq
-
+        fewer tasks. Among equals, first come first served — until the oldest has waited ``preempt_after``
+        seconds: the server is then overloaded and the newest goes first (adaptive LIFO), so a fresh cheap
+        lookup is not queued behind a backlog of long queries that will mostly time out anyway."""
         eligible = [t for t in self._waiting if self._running.get(t.client, 0) < self.per_client]
-        return bool(eligible) and min(eligible, key=rank) is ticket
+        if not eligible:
+            return False
+        overloaded = time.monotonic() - min(t.since for t in eligible) > self.preempt_after
+        sign = -1 if overloaded else 1
+        return min(eligible, key=lambda t: (self._running.get(t.client, 0), sign * t.seq)) is ticket
 
-    def _take_worker(self, client: str) -> _Worker | None:
+    def _take_worker(self) -> _Worker | None:
+        """An idle worker (warm first) or a new one while fewer than ``max_workers`` run tasks; at that cap,
+        the task running longest (past ``preempt_after``) is stopped to make room, else None."""
+        if len(self._busy) >= self.max_workers:
+            now = time.monotonic()
+            victims = [(started, w) for w, (_, started) in self._busy.items()
+                       if started is not None and now - started >= self.preempt_after and not w.preempted]
+            if not victims:
+                return None
+            _, victim = min(victims, key=lambda v: v[0])
+            victim.preempted = True
+            victim.process.kill()  # its own request thread reports it (503) and reaps it
+            self._all.discard(victim)
+            del self._busy[victim]
         while self._idle:
             w = self._idle.pop()
             if w.process.poll() is None:
                 return w
             self._all.discard(w)  # died while idle (killed from outside): use a fresh one
             w.conn.close()
-        if len(self._all) < self.max_workers:
-            return self._spawn()
-        now = time.monotonic()
-        victims = [(started, w) for w, (c, started) in self._busy.items()
-                   if now - started >= self.preempt_after and not w.preempted]
-        if victims:
-            _, victim = min(victims, key=lambda v: v[0])
-            victim.preempted = True
-            victim.process.kill()  # its own request thread reports it (503) and reaps it
-            self._all.discard(victim)
-            return self._spawn()
-        return None
+        return self._spawn()
 
     def _acquire(self, client: str, deadline: float, limit: float) -> _Worker:
         with self._cond:
@@ -294,17 +301,19 @@ class QueryPool:
                 raise QueryBusyError(f"too many queries from your address at once ({self.per_client} may run and "
                                      f"{self.per_client_queue} wait); try again when some have finished")
             self._seq += 1
-            ticket = _Ticket(client, self._seq)
+            ticket = _Ticket(client, self._seq, time.monotonic())
             self._waiting.append(ticket)
             try:
                 while True:
                     if self._is_next(ticket):
-                        w = self._take_worker(client)
+                        w = self._take_worker()
                         if w is not None:
-                            self._busy[w] = (client, time.monotonic())
+                            self._busy[w] = (client, None)  # preemptible once it runs (see _started)
                             self._running[client] = self._running.get(client, 0) + 1
-                            if not self._idle and len(self._all) < self.max_workers:
-                                self._idle.append(self._spawn())  # a spare, warming up for the next request
+                            if not self._idle and len(self._all) <= self.max_workers:
+                                # one warm spare beyond the busy ones: the next request (or the one that
+                                # preempts a long query) does not wait for a worker to start
+                                self._idle.append(self._spawn())
                             self._cond.notify_all()
                             return w
                     remaining = deadline - time.monotonic()
@@ -411,6 +420,9 @@ class QueryPool:
         try:
             try:
                 self._ready(w, deadline)
+                with self._cond:
+                    if w in self._busy:
+                        self._busy[w] = (client, time.monotonic())
                 w.send((path, vars(task)))  # vars, not asdict(): that deep-copies
                 if not w.wait(deadline - time.monotonic()):
                     raise QueryTimeoutError(f"query stopped: it ran past the time limit of {limit:g} s")
