@@ -11,12 +11,12 @@ Configuration keys (``config=`` or environment):
 ``MAX_CONTENT_LENGTH``cap on request bodies in bytes (default 10 MiB): 413 beyond
 ``KG_WORKERS``        query worker processes kept running (default min(4, CPUs), env KG_WORKERS)
 ``KG_MAX_WORKERS``    how far the pool may grow while workers are busy (default: as many as half the machine's
-                      memory holds at KG_MAX_QUERY_MEMORY each, at most 16; env KG_MAX_WORKERS)
+                      memory holds at KG_MAX_QUERY_MEMORY each, at most 2 × CPUs + 2 and 16; env KG_MAX_WORKERS)
 ``KG_MAX_QUERY_MEMORY`` bytes of memory one query worker may use (default 2 GiB or an eighth of the machine's
                       memory; env KG_MAX_QUERY_MEMORY, e.g. ``512M``, ``2G``): a query over it gets a 503
 ``KG_CLIENT_QUERIES`` queries one client address may run at once (default 2; env KG_CLIENT_QUERIES)
 ``KG_PREEMPT_AFTER``  seconds after which a running query may be stopped to serve waiting clients once the pool
-                      is at KG_MAX_WORKERS (default 2; env KG_PREEMPT_AFTER)
+                      is at KG_MAX_WORKERS (default 1; env KG_PREEMPT_AFTER)
 ``KG_MAX_HEADER``     cap on one request header's length in bytes (default 8192): 431 beyond
 
 HTML responses carry a Content-Security-Policy (scripts and styles only from this server, no inline script,
@@ -52,12 +52,14 @@ def parse_size(text: str | int) -> int:
 
 
 def default_max_workers(size: int, memory_bytes: int) -> int:
-    """As many workers as half the machine's memory holds at ``memory_bytes`` each, at most 16."""
+    """As many workers as half the machine's memory holds at ``memory_bytes`` each, and no more than two per
+    CPU plus two (more CPU-bound workers than that only share the cores thinner), at most 16."""
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError):
         total = 16 << 30
-    return max(size, min(16, total // 2 // max(1, memory_bytes)))
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(size, min(16, 2 * cpus + 2, total // 2 // max(1, memory_bytes)))
 
 
 def _env_float(name: str, default: float) -> float:
@@ -84,7 +86,7 @@ def create_app(store_path: str | None = None, *, store: Store | None = None, bas
         KG_MAX_WORKERS=int(_env_float("KG_MAX_WORKERS", 0)) or None,
         KG_MAX_QUERY_MEMORY=parse_size(os.environ.get("KG_MAX_QUERY_MEMORY") or default_memory_bytes()),
         KG_CLIENT_QUERIES=int(_env_float("KG_CLIENT_QUERIES", 2)),
-        KG_PREEMPT_AFTER=_env_float("KG_PREEMPT_AFTER", 2.0),
+        KG_PREEMPT_AFTER=_env_float("KG_PREEMPT_AFTER", 1.0),
         KG_MAX_HEADER=8192,
         MAX_CONTENT_LENGTH=10 * 1024 * 1024,
     )

@@ -28,11 +28,16 @@ Fairness, so that no client takes the service down for the others:
 - a client (``client=``, the remote address) runs at most ``per_client`` tasks at once; more wait their turn
   (at most ``per_client_queue`` waiting: past that they are refused at once, so one client cannot hold every
   server thread);
-- waiting tasks are served in order of how many tasks their client already runs, then of arrival — newest
-  first once the oldest has waited ``preempt_after`` seconds (overload: adaptive LIFO);
+- waiting tasks are served in order of how many tasks their client already runs, then of the worker time it
+  used lately (decaying), then of arrival — newest first once the oldest has waited ``preempt_after``
+  seconds (overload: adaptive LIFO);
 - when every worker is busy the pool grows, up to ``max_workers`` running tasks (each worker capped at
   ``memory_bytes``), and one spare worker is kept started ahead of need, so a cheap lookup never waits for a
   long query to end nor for a worker to start; extra workers stop after a minute without work;
+- a task running longer than a second is moved to a lower CPU priority (nice 10), so cheap lookups sharing
+  the cores with long queries still get most of the CPU;
+- a client that used more than ``preempt_after`` worker-seconds lately may not take the last free slot: it is
+  kept for light clients;
 - at ``max_workers``, a waiting task *preempts* the task that has run longest, once that one has run
   ``preempt_after`` seconds: its worker is killed, its client gets a 503 and the waiting task takes the
   spare (load shedding that favours short queries when long ones fill the server).
@@ -138,6 +143,7 @@ class _Worker:
         self._poller = select.poll()
         self._poller.register(self.conn.fileno(), select.POLLIN)
         self.ready = False  # it said ("ready", warnings) once confined
+        self.demoted = False  # runs at a lower CPU priority (a long query)
         self.preempted = False
         self.idle_since = time.monotonic()
 
@@ -182,6 +188,18 @@ class _Ticket:
 _POOLS: weakref.WeakSet[QueryPool] = weakref.WeakSet()
 _ACTIVE_SNAPSHOT_DIRS: set[str] = set()
 _EXTRA_IDLE_SECONDS = 60.0
+_DEMOTE_AFTER = 1.0  # seconds: a query running longer is a long one
+_LONG_QUERY_NICE = 10
+
+
+def _set_nice(w: _Worker, nice: int) -> bool:
+    """Set a worker's CPU priority; False when the system refuses (raising it back needs privileges)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, w.process.pid, nice)
+        return True
+    except OSError:
+        return False
+_USAGE_HALF_LIFE = 30.0
 
 
 class QueryPool:
@@ -192,7 +210,7 @@ class QueryPool:
 
     def __init__(self, path: str | os.PathLike[str], size: int = 4, timeout: float = 30.0, store=None, *,
                  max_workers: int | None = None, per_client: int = 2, per_client_queue: int = 8,
-                 memory_bytes: int | None = None, preempt_after: float = 2.0):
+                 memory_bytes: int | None = None, preempt_after: float = 1.0):
         self.path = str(path)
         self.size = max(1, size)
         self.max_workers = max(self.size, max_workers or self.size)
@@ -231,6 +249,7 @@ class QueryPool:
         self._busy: dict[_Worker, tuple[str, float | None]] = {}  # worker → (client, started evaluating)
         self._running: dict[str, int] = {}  # client → tasks running
         self._waiting: list[_Ticket] = []
+        self._used: dict[str, tuple[float, float]] = {}  # client → (worker-seconds, when), decaying
         self._seq = 0
         self._warned = False
         self._started = False
@@ -257,25 +276,43 @@ class QueryPool:
             for _ in range(self.size):
                 self._idle.append(self._spawn())
 
+    def _usage(self, client: str, now: float) -> float:
+        """Worker-seconds ``client`` used recently (halving every ``_USAGE_HALF_LIFE`` seconds), counting the
+        tasks it runs now."""
+        used, when = self._used.get(client, (0.0, now))
+        running = sum(now - started for owner, started in self._busy.values() if owner == client and started)
+        return used * 0.5 ** ((now - when) / _USAGE_HALF_LIFE) + running
+
     def _is_next(self, ticket: _Ticket) -> bool:
         """Whether ``ticket`` goes first: its client is under its cap, and no eligible waiter's client runs
-        fewer tasks. Among equals, first come first served — until the oldest has waited ``preempt_after``
-        seconds: the server is then overloaded and the newest goes first (adaptive LIFO), so a fresh cheap
-        lookup is not queued behind a backlog of long queries that will mostly time out anyway."""
+        fewer tasks, nor used less worker time lately (to a tenth of a second: a client of long queries waits
+        behind one of cheap lookups). Among equals, first come first served — until the oldest has
+        waited ``preempt_after`` seconds: the server is then overloaded and the newest goes first (adaptive
+        LIFO), so a fresh request is not queued behind a backlog that will mostly time out anyway."""
         eligible = [t for t in self._waiting if self._running.get(t.client, 0) < self.per_client]
         if not eligible:
             return False
-        overloaded = time.monotonic() - min(t.since for t in eligible) > self.preempt_after
-        sign = -1 if overloaded else 1
-        return min(eligible, key=lambda t: (self._running.get(t.client, 0), sign * t.seq)) is ticket
+        now = time.monotonic()
+        sign = -1 if now - min(t.since for t in eligible) > self.preempt_after else 1
+        return min(eligible, key=lambda t: (self._running.get(t.client, 0), round(self._usage(t.client, now), 1),
+                                            sign * t.seq)) is ticket
 
-    def _take_worker(self) -> _Worker | None:
-        """An idle worker (warm first) or a new one while fewer than ``max_workers`` run tasks; at that cap,
-        the task running longest (past ``preempt_after``) is stopped to make room, else None."""
-        if len(self._busy) >= self.max_workers:
-            now = time.monotonic()
-            victims = [(started, w) for w, (_, started) in self._busy.items()
-                       if started is not None and now - started >= self.preempt_after and not w.preempted]
+    def _take_worker(self, client: str) -> _Worker | None:
+        """An idle worker (warm first) or a new one while fewer than ``max_workers`` run tasks, else None.
+
+        A *heavy* client (one that used ``preempt_after`` worker-seconds lately) may not take the last slot:
+        it stays free for light clients, so a cheap lookup does not wait while long queries fill the pool.
+        At the cap, a light client preempts the task running longest (past ``preempt_after``) of a client
+        that used more worker time than itself."""
+        now = time.monotonic()
+        mine = self._usage(client, now)
+        heavy = mine >= self.preempt_after
+        if len(self._busy) >= self.max_workers - (1 if heavy and self.max_workers > 1 else 0):
+            if heavy:
+                return None
+            victims = [(started, w) for w, (owner, started) in self._busy.items()
+                       if started is not None and now - started >= self.preempt_after and not w.preempted
+                       and self._usage(owner, now) > mine + self.preempt_after]
             if not victims:
                 return None
             _, victim = min(victims, key=lambda v: v[0])
@@ -306,7 +343,7 @@ class QueryPool:
             try:
                 while True:
                     if self._is_next(ticket):
-                        w = self._take_worker()
+                        w = self._take_worker(client)
                         if w is not None:
                             self._busy[w] = (client, None)  # preemptible once it runs (see _started)
                             self._running[client] = self._running.get(client, 0) + 1
@@ -327,10 +364,14 @@ class QueryPool:
                 if self._closed:
                     self._cond.notify_all()
 
-    def _release(self, w: _Worker, client: str, healthy: bool) -> None:
+    def _release(self, w: _Worker, client: str, healthy: bool, seconds: float = 0.0) -> None:
         stop: list[_Worker] = []
         with self._cond:
+            now = time.monotonic()
             self._busy.pop(w, None)
+            self._used[client] = (self._usage(client, now) + seconds, now)
+            if len(self._used) > 10_000:  # forget the clients whose usage has faded
+                self._used = {c: u for c, u in self._used.items() if self._usage(c, now) >= 0.5}
             self._running[client] -= 1
             if not self._running[client]:
                 del self._running[client]
@@ -414,25 +455,31 @@ class QueryPool:
         deadline = started + limit
         w = self._acquire(client, deadline, limit)
         healthy = False
+        evaluating = None  # when the worker got the task: the client's usage counts from there
         tracked = path is None
         if path is None:
             path = self.pin_read_path()
         try:
             try:
                 self._ready(w, deadline)
+                evaluating = time.monotonic()
                 with self._cond:
                     if w in self._busy:
-                        self._busy[w] = (client, time.monotonic())
+                        self._busy[w] = (client, evaluating)
                 w.send((path, vars(task)))  # vars, not asdict(): that deep-copies
-                if not w.wait(deadline - time.monotonic()):
-                    raise QueryTimeoutError(f"query stopped: it ran past the time limit of {limit:g} s")
+                if not w.wait(min(_DEMOTE_AFTER, deadline - time.monotonic())):
+                    # a long query: lower its CPU priority, so cheap lookups on the same cores stay quick
+                    healthy_after_demotion = _set_nice(w, _LONG_QUERY_NICE)
+                    if not w.wait(deadline - time.monotonic()):
+                        raise QueryTimeoutError(f"query stopped: it ran past the time limit of {limit:g} s")
+                    w.demoted = healthy_after_demotion
                 status, payload = w.recv()
             except (EOFError, OSError):
                 # the worker died: killed by its sandbox, at its memory cap, preempted, or from outside
                 raise self._death(w, time.monotonic() - started) from None
-            healthy = True
+            healthy = not w.demoted or _set_nice(w, 0)  # a worker that cannot be restored is replaced
         finally:
-            self._release(w, client, healthy)
+            self._release(w, client, healthy, time.monotonic() - evaluating if evaluating else 0.0)
             if tracked:
                 self._release_path(path)
         if status == "ok":
