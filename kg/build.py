@@ -17,6 +17,7 @@ one, even when the next one has nothing new to ingest.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -39,7 +40,7 @@ from .sources import count_documents, read_documents
 from .store import Store
 
 __all__ = ["BuildReport", "DocumentExtractor", "build", "catch_up_inferences", "find_documents",
-           "pending_inferences", "reason", "remove_document", "state_path"]
+           "inferred_fingerprint", "pending_inferences", "reason", "remove_document", "state_path"]
 
 
 class DocumentExtractor(Protocol):
@@ -200,10 +201,29 @@ def _reasoned_hashes(store: Store) -> dict[str, str]:
         return {}
 
 
+def _recorded_fingerprint(store: Store) -> str | None:
+    try:
+        return str(json.loads(state_path(store).read_text(encoding="utf-8"))["inferred"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def inferred_fingerprint(store: Store) -> str:
+    """Size and an order-free digest of the inferred graph: it tells whether the graph is still exactly what
+    the last reasoning wrote (a ``CLEAR GRAPH`` or an edit through the endpoint changes it)."""
+    total, n = 0, 0
+    for q in store.ox.quads_for_pattern(None, None, None, ox.NamedNode(str(store.iris.inferred_graph))):
+        total = (total + int.from_bytes(hashlib.blake2b(str(q.triple).encode(), digest_size=8).digest(), "big")) \
+            % (1 << 64)
+        n += 1
+    return f"{n}:{total:016x}"
+
+
 def _record_reasoned(store: Store) -> None:
     path = state_path(store)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"reasoned": _document_hashes(store)}, sort_keys=True), encoding="utf-8")
+    state = {"reasoned": _document_hashes(store), "inferred": inferred_fingerprint(store)}
+    tmp.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
     os.replace(tmp, path)  # atomic: the old state or the new one, never half a file
 
 
@@ -221,8 +241,11 @@ def pending_inferences(store: Store) -> tuple[list[str], list[str]]:
 def catch_up_inferences(store: Store, *, force: bool = False) -> int | None:
     """Bring the inferred graph up to date with the document graphs; None when it already was."""
     added, removed = pending_inferences(store)
-    has_inferred = store.ox.contains_named_graph(ox.NamedNode(str(store.iris.inferred_graph)))
-    if not (added or removed or force or not has_inferred):
+    if _recorded_fingerprint(store) != inferred_fingerprint(store):
+        # missing, cleared or edited since the last reasoning (or no state recorded): an incremental update
+        # would build on a wrong graph and miss the schema-level inferences, so recompute it whole
+        return reason(store)
+    if not (added or removed or force):
         return None
     n = update_inferences(store, added, removed)  # falls back to a full closure by itself
     store.flush()  # the inferred graph is on disk before the state file says so

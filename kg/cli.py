@@ -102,8 +102,19 @@ def cmd_query(args: argparse.Namespace) -> int:
 
     sparql = sys.stdin.read() if args.sparql == "-" else args.sparql
     with Store(args.store, read_only=True, base_iri=args.base_iri) as store:
-        sys.stdout.write(format_results(run_query(store, sparql), args.format))
+        # evaluated in the endpoint's sandboxed query worker: no network, no files but the store
+        results = run_query(store, sparql, timeout=args.timeout, memory_bytes=args.max_query_memory)
+        sys.stdout.write(format_results(results, args.format))
     return 0
+
+
+def _size(text: str) -> int:
+    from server.app import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -117,18 +128,33 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from waitress import serve
+    import signal
 
     from server import create_app
+    from server.wsgi import ServerLimits, make_server
 
     app = create_app(store_path=args.store, base_iri=args.base_iri, config={
         "KG_TIMEOUT": args.timeout, "KG_UPDATE_TOKEN": args.update_token, "KG_CORS_ORIGIN": args.cors,
-        "KG_MAX_ROWS": args.max_rows, "MAX_CONTENT_LENGTH": args.max_body})
+        "KG_MAX_ROWS": args.max_rows, "MAX_CONTENT_LENGTH": args.max_body,
+        "KG_MAX_QUERY_MEMORY": args.max_query_memory, "KG_MAX_WORKERS": args.max_workers,
+        "KG_CLIENT_QUERIES": args.client_queries})
+    server = make_server(app, args.host, args.port, ServerLimits(
+        threads=args.threads, header_timeout=args.header_timeout, client_connections=args.client_connections,
+        trusted_proxy=args.trusted_proxy))
+
+    def stop(signum, frame):  # SIGTERM ends the loop like Ctrl-C: workers stop, snapshot folders are removed
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     url = f"http://{args.host}:{args.port}/sparql"
     print(f"SPARQL endpoint: {url}\nQuery page:      http://{args.host}:{args.port}/\n"
           f"Try:\n  curl -G {url} -H 'Accept: application/sparql-results+json' \\\n"
           f"       --data-urlencode 'query={' '.join(EXAMPLE_QUERY.split())}'", flush=True)
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="conflict-kg")
+    try:
+        server.run()
+    finally:
+        server.close()
+        app.extensions["kg_close"]()
     return 0
 
 
@@ -201,6 +227,10 @@ def make_parser() -> argparse.ArgumentParser:
     p = add("query", cmd_query, "Run a SPARQL query against the store.")
     p.add_argument("sparql", help="the query text, or - to read it from stdin")
     p.add_argument("--format", choices=["table", "json", "csv", "tsv"], default="table")
+    p.add_argument("--timeout", type=float, default=None, help="time limit in seconds (default none)")
+    p.add_argument("--max-query-memory", type=_size, default=os.environ.get("KG_MAX_QUERY_MEMORY"),
+                   help="memory the query may use, e.g. 512M or 2G (default 2G or an eighth of the machine's "
+                        "memory; env KG_MAX_QUERY_MEMORY)")
     _store_arg(p)
 
     p = add("load", cmd_load, "Load an RDF file into a named graph of the store.")
@@ -225,7 +255,7 @@ def make_parser() -> argparse.ArgumentParser:
     p = add("serve", cmd_serve, "Serve the store as a SPARQL 1.1 endpoint with a query page (waitress).")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
-    p.add_argument("--threads", type=int, default=8, help="WSGI worker threads")
+    p.add_argument("--threads", type=int, default=32, help="WSGI worker threads (default 32)")
     p.add_argument("--timeout", type=float, default=float(os.environ.get("KG_TIMEOUT", 30)),
                    help="time limit per query in seconds (default 30, env KG_TIMEOUT)")
     p.add_argument("--update-token", default=os.environ.get("KG_UPDATE_TOKEN"),
@@ -235,6 +265,19 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-rows", type=int, default=100_000, help="cap on result rows (default 100000)")
     p.add_argument("--max-body", type=int, default=10 * 1024 * 1024,
                    help="cap on request body bytes (default 10 MiB)")
+    p.add_argument("--max-query-memory", type=_size, default=os.environ.get("KG_MAX_QUERY_MEMORY"),
+                   help="memory one query worker may use, e.g. 512M or 2G: a query over it gets a 503 (default 2G "
+                        "or an eighth of the machine's memory; env KG_MAX_QUERY_MEMORY)")
+    p.add_argument("--max-workers", type=int, default=None,
+                   help="query workers the pool may grow to while busy (default: what half the memory holds)")
+    p.add_argument("--client-queries", type=int, default=None,
+                   help="queries one client address may run at once (default 2, env KG_CLIENT_QUERIES)")
+    p.add_argument("--client-connections", type=int, default=32,
+                   help="connections one client address may hold (default 32; 0: no cap)")
+    p.add_argument("--header-timeout", type=float, default=10.0,
+                   help="seconds a client has to send a request's headers (default 10)")
+    p.add_argument("--trusted-proxy", default=None, metavar="ADDR",
+                   help="the reverse proxy's address: client addresses are then read from X-Forwarded-For")
     _store_arg(p)
     return parser
 

@@ -1,18 +1,21 @@
 """Running SPARQL against a store, checking it is safe to run, and rendering results for the terminal.
 
-Safety: Oxigraph can reach the network (``SERVICE <http://…>``, ``LOAD <http://…>``) and ``LOAD`` can read
-local files. :func:`check_safe` refuses those operations *before* evaluation. It works on tokens, after
-comments, string literals and ``<IRIs>`` are recognised, so ``"SERVICE"`` in a string, ``ex:service`` or
-``?service`` do not trigger it, while a ``file:`` IRI anywhere (also as a BASE or PREFIX) does.
-FROM / FROM NAMED / default-graph-uri only *select* stored graphs in Oxigraph (nothing is fetched), so they
-are allowed.
+Safety, in two layers. Oxigraph can reach the network (``SERVICE <http://…>``, ``LOAD <http://…>``) and
+``LOAD`` can read local files. :func:`analyze` parses every query and update with a real SPARQL grammar
+(tree-sitter-sparql) and refuses, before evaluation, text that does not parse, is too long or too deeply
+nested, and the ``SERVICE`` and ``LOAD`` operations and ``file:`` IRIs found in the parse tree — so
+``"SERVICE"`` in a string, ``ex:service`` or ``?service`` pass, a SERVICE after ``"x"@en.`` does not. And
+queries run in worker processes that cannot open sockets or files outside the store (``server/_sandbox.py``):
+``kg query`` uses the same worker as the endpoint. FROM / FROM NAMED / default-graph-uri only *select* stored
+graphs in Oxigraph (nothing is fetched), so they are allowed.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -20,200 +23,207 @@ from .errors import ForbiddenOperationError, QueryError
 from .namespaces import PREFIXES
 from .store import Store
 
-__all__ = ["run_query", "format_results", "DEFAULT_PREFIXES", "check_safe", "analyze", "QueryInfo", "tokenize",
-           "Token", "add_using_clauses", "query_form"]
+__all__ = ["run_query", "format_results", "DEFAULT_PREFIXES", "check_safe", "analyze", "QueryInfo",
+           "add_using_clauses", "MAX_QUERY_CHARS", "MAX_NESTING"]
 
 DEFAULT_PREFIXES = {p: str(ns) for p, ns in PREFIXES.items()}
 
 RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
                   "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}
 
-# --------------------------------------------------------------------------------- lexer
-_TOKEN = re.compile(r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n\r]*)
-  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
-               |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
-  | (?P<word>[^\W\d][\w.\-]*(?::[\w.\-:%\\]*)?|:[\w.\-:%\\]*|_:[\w.\-]+)
-  | (?P<punct>.)
-""", re.VERBOSE | re.DOTALL)
+# --------------------------------------------------------------------------------- the check
+MAX_QUERY_CHARS = 10 * 1024 * 1024  # as the endpoint's default body cap: a longer text is refused unread
+MAX_NESTING = 64  # brackets ({ ( [) inside one another; Oxigraph's recursive parser dies of a stack overflow
+_NESTING_NODES = frozenset({"group_graph_pattern", "bracketted_expression", "arg_list", "expression_list",
+                            "collection", "blank_node_property_list", "quads", "construct_template",
+                            "data_block", "path_element", "sub_select", "triples_template", "quads_not_triples"})
+_FORMS = {"select_query": "SELECT", "construct_query": "CONSTRUCT", "describe_query": "DESCRIBE",
+          "ask_query": "ASK"}
+# \uXXXX and \UXXXXXXXX are decoded anywhere in a query before it is parsed (SPARQL 1.1 § 19.2), as Oxigraph does
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
 @dataclass(frozen=True)
-class Token:
-    kind: str  # comment, string, iri, var, word, punct
-    text: str
-    start: int
+class QueryInfo:
+    form: str | None  # SELECT, CONSTRUCT, DESCRIBE, ASK; None for an update
+    has_from: bool  # FROM / FROM NAMED: the query names its own dataset
 
 
-def tokenize(text: str) -> Iterator[Token]:
-    """SPARQL tokens, enough to find keywords and IRIs reliably (not a full parser)."""
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup or "punct"
-        if kind == "ws":
-            continue
-        if kind == "punct" and m.group() in "\"'":
-            # an unterminated string: the rest is one string token (the parser will report the error)
-            yield Token("string", text[m.start():], m.start())
-            return
-        yield Token(kind, m.group(), m.start())
+@lru_cache(maxsize=1)
+def _grammar():
+    """tree-sitter's SPARQL 1.1 grammar: a C LR parser (microseconds per query) with a heap stack, so deep
+    nesting costs time, never the C stack."""
+    import tree_sitter
+    import tree_sitter_sparql
+
+    with warnings.catch_warnings():  # the grammar package hands over an int pointer, which tree-sitter deprecates
+        warnings.simplefilter("ignore", DeprecationWarning)
+        language = tree_sitter.Language(tree_sitter_sparql.language())
+    found = tree_sitter.Query(language, "(service_graph_pattern) @service (load) @load (iri_reference) @iri")
+    return tree_sitter.Parser(language), tree_sitter.QueryCursor(found)
 
 
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_FORBIDDEN_KEYWORDS = {"SERVICE": "SERVICE (federated query) would make an outbound request",
-                       "LOAD": "LOAD would fetch a document from the network or read a local file"}
-_SCHEME = re.compile(r"^<\s*([A-Za-z][A-Za-z0-9+.\-]*):")
-
-
-def _unescape(text: str) -> str:
+def _decode_codepoints(text: str) -> str:
     def sub(m: re.Match) -> str:
         try:
             return chr(int(m.group(1) or m.group(2), 16))
         except ValueError:
             return m.group()
-    return _ESCAPE.sub(sub, text)
+    return _CODEPOINT.sub(sub, text) if "\\u" in text or "\\U" in text else text
 
 
-@dataclass(frozen=True)
-class QueryInfo:
-    form: str | None  # SELECT, CONSTRUCT, DESCRIBE, ASK (None: not found, e.g. a syntax error)
-    has_from: bool  # FROM / FROM NAMED: the query names its own dataset
+def _nesting(node) -> int:
+    """How deep bracketed constructs nest under ``node`` (iterative: the tree may be a million levels deep)."""
+    deepest = 0
+    stack = [(node, 0)]
+    while stack:
+        n, depth = stack.pop()
+        if n.type in _NESTING_NODES:
+            depth += 1
+            deepest = max(deepest, depth)
+        stack.extend((c, depth) for c in n.children)
+    return deepest
 
 
-_FORMS = {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}
+def _refuse(message: str) -> ForbiddenOperationError:
+    return ForbiddenOperationError(f"refused: {message}; this endpoint does not reach other servers or files")
 
 
-# a refusal needs one of these words in the text (or in its \\u-decoded variant): without them only the
-# query form and FROM are looked for (non-ASCII text always takes the full scan: "ſervice".upper() is SERVICE)
-_QUOTES = frozenset("\"'")
-# a prologue of PREFIX / BASE declarations (and comments): skipped in one C-level match in the fast path. Each
-# alternative consumes whole tokens, as :func:`tokenize` cuts them, so tokenizing resumes on a token boundary.
-_PROLOGUE = re.compile(r"""(?:\s+|\#[^\n\r]*
-    |(?:PREFIX\s+(?:[^\W\d][\w.\-]*)?:|BASE)\s*<[^<>"{}|^`\\\x00-\x20]*>)*""", re.IGNORECASE | re.VERBOSE)
-
-
-def _suspicious(text: str) -> bool:
-    if not text.isascii():
-        return True
-    low = text.lower()
-    return "service" in low or "load" in low or "file" in low
-
-
+@lru_cache(maxsize=4096)
 def analyze(text: str) -> QueryInfo:
-    """One pass over the tokens: refuse what :func:`check_safe` refuses, and return the query form and
-    whether the query has a FROM clause.
+    """Parse a SPARQL query or update with a real grammar and refuse what must never run: text that does not
+    parse, text longer than :data:`MAX_QUERY_CHARS` or nested deeper than :data:`MAX_NESTING`, ``SERVICE``,
+    ``LOAD``, and any ``file:`` IRI (also as a BASE or PREFIX). Returns the query form and whether it has
+    FROM clauses. Cached by text: a repeated query costs a dictionary lookup.
 
-    Fast path (most queries): when every variant of the text is ASCII without "service", "load" or "file" in any case,
-    nothing can be refused (every refusal needs such a word or IRI scheme), so only the query form and FROM
-    are looked for, stopping at the form keyword when the text has no "from" at all."""
-    variants = [text]
-    if "\\u" in text or "\\U" in text:
-        variants.append(_unescape(text))
-    if not any(_suspicious(v) for v in variants):
-        return _form_and_from(text, "from" in text.lower())
-    form = None
-    has_from = False
-    for n, variant in enumerate(variants):
-        for m in _TOKEN.finditer(variant):
-            kind = m.lastgroup
-            if kind == "word":
-                word = m.group().upper()
-                if n == 0:
-                    if form is None and word in _FORMS:
-                        form = word
-                    elif word == "FROM":
-                        has_from = True
-                if word in _FORBIDDEN_KEYWORDS:
-                    raise ForbiddenOperationError(
-                        f"refused: {_FORBIDDEN_KEYWORDS[word]} (at character {m.start()}); "
-                        "this endpoint does not reach other servers or files")
-            elif kind == "iri":
-                s = _SCHEME.match(m.group())
-                if s and s.group(1).lower() == "file":
-                    raise ForbiddenOperationError(
-                        f"refused: file: IRI {m.group()} (at character {m.start()}); local files are not readable")
-            elif kind == "punct" and m.group() in _QUOTES:
-                break  # an unterminated string: the rest is one string token (see tokenize)
+    The query workers cannot reach the network or files anyway (``server/_sandbox.py``): this check gives a
+    clear 400 and keeps a parser gap from being more than a refused query."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"refused: the query is {len(text)} characters long, over the limit of {MAX_QUERY_CHARS}")
+    decoded = _decode_codepoints(text)
+    parser, cursor = _grammar()
+    tree = parser.parse(decoded.encode("utf-8"))
+    root = tree.root_node
+    if sum(decoded.count(c) for c in "{([") > MAX_NESTING and _nesting(root) > MAX_NESTING:
+        raise QueryError(f"refused: brackets nest more than {MAX_NESTING} deep")
+    found = cursor.captures(root)
+    if found.get("service"):
+        raise _refuse(f"SERVICE (federated query) would make an outbound request "
+                      f"(at byte {found['service'][0].start_byte})")
+    if found.get("load"):
+        raise _refuse("LOAD would fetch a document from the network or read a local file")
+    for iri in found.get("iri", []):
+        value = iri.text.decode("utf-8", "replace")
+        if value[1:].lstrip().lower().startswith("file:"):
+            raise _refuse(f"file: IRI {value}; local files are not readable")
+    if root.has_error:
+        raise SyntaxError(_first_error(root, decoded))
+    form, has_from = None, False
+    for child in root.children:
+        if child.type in _FORMS:
+            form = _FORMS[child.type]
+            has_from = any(c.type == "dataset_clause" for c in child.children)
     return QueryInfo(form, has_from)
 
 
-def _form_and_from(text: str, look_for_from: bool) -> QueryInfo:
-    form = None
-    has_from = False
-    for m in _TOKEN.finditer(text, _PROLOGUE.match(text).end()):
-        kind = m.lastgroup
-        if kind == "word":
-            word = m.group().upper()
-            if form is None and word in _FORMS:
-                form = word
-                if not look_for_from:
-                    break
-            elif word == "FROM":
-                has_from = True
-        elif kind == "punct" and m.group() in _QUOTES:
-            break
-    return QueryInfo(form, has_from)
+def _first_error(root, text: str) -> str:
+    """Where the grammar gave up, in Oxigraph's message shape (``error at LINE:COL: …``)."""
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n.is_missing:
+            return f"error at {n.start_point[0] + 1}:{n.start_point[1] + 1}: expected {n.type}"
+        if n.is_error:
+            if n.end_byte >= len(text.encode("utf-8").rstrip()):
+                line, col = root.end_point
+                return f"error at {line + 1}:{col + 1}: the query ends before it is complete"
+            bad = n.text.decode("utf-8", "replace").split()
+            return (f"error at {n.start_point[0] + 1}:{n.start_point[1] + 1}: unexpected "
+                    f"{bad[0][:40]!r}" if bad else "unexpected text")
+        stack.extend(reversed([c for c in n.children if c.has_error or c.is_missing]))
+    return "error at 1:1: the text does not parse as SPARQL"
 
 
 def check_safe(text: str) -> None:
-    """Raise :class:`ForbiddenOperationError` for SERVICE, LOAD, or any ``file:`` IRI.
-
-    SPARQL allows ``\\uXXXX`` escapes anywhere, so the text is also checked with them decoded."""
+    """Raise :class:`ForbiddenOperationError` for SERVICE, LOAD or any ``file:`` IRI, :class:`QueryError` for
+    an over-long or over-nested text, SyntaxError when it does not parse (see :func:`analyze`)."""
     analyze(text)
-
-
-def query_form(text: str) -> str | None:
-    """SELECT, CONSTRUCT, DESCRIBE or ASK: the first query-form keyword after the prologue."""
-    for tok in tokenize(text):
-        if tok.kind == "word" and tok.text.upper() in {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}:
-            return tok.text.upper()
-    return None
 
 
 def add_using_clauses(update: str, using: list[str], using_named: list[str]) -> str:
     """Apply the protocol's using-graph-uri / using-named-graph-uri to every DELETE/INSERT … WHERE operation.
 
-    Oxigraph has no API for them, so ``USING <g>`` clauses are inserted before each top-level WHERE (not
-    the DELETE WHERE short form). An update that already has USING or WITH conflicts (protocol § 2.2.3)."""
+    Oxigraph has no API for them, so ``USING <g>`` clauses are inserted before the WHERE of each ``modify``
+    operation of the parse tree (not the DELETE WHERE short form). An update that already has USING or WITH
+    conflicts (protocol § 2.2.3)."""
     if not using and not using_named:
         return update
-    depth = 0
-    prev: Token | None = None
+    decoded = _decode_codepoints(update)
+    analyze(decoded)
+    parser, _ = _grammar()
+    data = decoded.encode("utf-8")
     inserts: list[int] = []
-    for tok in tokenize(update):
-        if tok.kind == "punct" and tok.text == "{":
-            depth += 1
-        elif tok.kind == "punct" and tok.text == "}":
-            depth -= 1
-        elif tok.kind == "word" and depth == 0:
-            word = tok.text.upper()
-            if word in {"USING", "WITH"}:
-                raise QueryError(f"the update has a {word} clause and the request gives using-graph-uri or "
+    for op in parser.parse(data).root_node.children:
+        if op.type != "modify":
+            continue
+        for c in op.children:
+            if c.type == "using_clause" or c.type.upper() == "WITH":
+                raise QueryError("the update has a USING or WITH clause and the request gives using-graph-uri or "
                                  "using-named-graph-uri: the protocol forbids both (SPARQL 1.1 Protocol 2.2.3)")
-            if word == "WHERE" and not (prev is not None and prev.kind == "word" and prev.text.upper() == "DELETE"):
-                inserts.append(tok.start)
-        if tok.kind != "comment":
-            prev = tok
+            if c.type.upper() == "WHERE":
+                inserts.append(c.start_byte)
     clause = "".join(f"USING <{g}> " for g in using) + "".join(f"USING NAMED <{g}> " for g in using_named)
     for pos in reversed(inserts):
-        update = update[:pos] + clause + update[pos:]
-    return update
+        data = data[:pos] + clause.encode("utf-8") + data[pos:]
+    return data.decode("utf-8")
 
 
 # --------------------------------------------------------------------------------- evaluation
-def run_query(store: Store, sparql: str, *, union_default_graph: bool = True):
-    """Evaluate with Oxigraph. The well-known prefixes (ck:, rdfs:, ...) are predeclared, and the
-    default graph is the union of all graphs so simple queries see every document and inference.
-    SERVICE and file: IRIs are refused before evaluation (:func:`check_safe`)."""
-    check_safe(sparql)
+def run_query(store: Store, sparql: str, *, union_default_graph: bool = True, timeout: float | None = None,
+              memory_bytes: int | None = None):
+    """Evaluate in a sandboxed query worker (the endpoint's: no network, no files but the store, a memory cap)
+    and return pyoxigraph results (solutions, boolean or triples). The well-known prefixes (ck:, rdfs:, ...)
+    are predeclared, and the default graph is the union of all graphs so simple queries see every document
+    and inference. The text is checked first (:func:`analyze`)."""
+    # the worker pool lives with the endpoint; imported here so that the library does not load it otherwise
+    from server.executor import QueryPool, QueryTask, default_memory_bytes
+
     try:
-        return store.query(sparql, prefixes=DEFAULT_PREFIXES, use_default_graph_as_union=union_default_graph)
+        info = analyze(sparql)
     except SyntaxError as e:
         raise QueryError(f"SPARQL syntax error: {e}") from None
-    except OSError as e:
+    if info.form is None:
+        raise QueryError("kg query runs queries (SELECT, CONSTRUCT, DESCRIBE, ASK); write with kg load or the "
+                         "endpoint's SPARQL Update")
+    result_format = "ntriples" if info.form in ("CONSTRUCT", "DESCRIBE") else "tsv"
+    if info.form == "ASK":
+        result_format = "json"
+    task = QueryTask(query=sparql, result_format=result_format, prefixes=DEFAULT_PREFIXES,
+                     union_default_graph=union_default_graph and not info.has_from, max_rows=2**62)
+    pool = QueryPool(store.path, size=1, timeout=timeout if timeout is not None else 10**7,
+                     memory_bytes=memory_bytes if memory_bytes is not None else default_memory_bytes())
+    try:
+        out = pool.run(task)
+    except SyntaxError as e:
+        raise QueryError(f"SPARQL syntax error: {e}") from None
+    except RuntimeError as e:
         raise QueryError(f"query failed: {e}") from None
+    finally:
+        pool.close()
+    if out.kind == "boolean":
+        return ox.parse_query_results(out.body, format=ox.QueryResultsFormat.JSON)
+    if out.kind == "graph":
+        return QueryTriplesResult(out.body)
+    return ox.parse_query_results(out.body, format=ox.QueryResultsFormat.TSV)
+
+
+@dataclass(frozen=True)
+class QueryTriplesResult:
+    """A CONSTRUCT or DESCRIBE result from a worker: its triples as N-Triples."""
+    ntriples: bytes
+
+    def __iter__(self):
+        return (q.triple for q in ox.parse(self.ntriples, format=ox.RdfFormat.N_TRIPLES))
 
 
 def _cell(term) -> str:
@@ -229,6 +239,8 @@ def _cell(term) -> str:
 def format_results(results, fmt: str = "table") -> str:
     if isinstance(results, ox.QueryBoolean):
         return ("true" if bool(results) else "false") + "\n"
+    if isinstance(results, QueryTriplesResult):
+        return results.ntriples.decode()
     if isinstance(results, ox.QueryTriples):
         return results.serialize(format=ox.RdfFormat.N_TRIPLES).decode()
     if fmt in RESULT_FORMATS:

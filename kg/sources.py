@@ -7,15 +7,26 @@ place of the document, and the caller decides how to report it.
 
 Limits: one article (a text or HTML file, one JSONL line, stdin text) may be at most
 :data:`MAX_BYTES`; a JSONL file is streamed line by line, so a corpus file can be any size.
+
+Metadata is checked here, so the build never sees a bad value: a document whose ``url`` is not an absolute
+http(s) IRI (a JSONL ``"url"``, an HTML page's canonical link), whose ``date`` is not an ISO 8601 date
+(``2024``, ``2024-12``, ``2024-12-03``, optionally with a time), or whose ``id``, ``title``, ``source``,
+``publisher`` or ``author`` is not a string (an ``id`` may be a number) is refused with one error naming the
+file, line and field; the other documents are read.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
+import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+import pyoxigraph as ox
 
 from .errors import InputError
 from .records import Document
@@ -40,17 +51,32 @@ def iter_paths(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
         if str(raw) == "-":
             yield p
         elif p.is_dir():
-            for child in sorted(p.rglob("*")):
-                rel = child.relative_to(p).parts
-                if (child.suffix.lower() in SUFFIXES and not any(part.startswith(".") for part in rel)
-                        and child.is_file()):
-                    yield child
+            yield from _walk(p)
         elif p.is_file():
             yield p
         elif p.exists():
             yield InputError(str(raw), "not a regular file or folder")
         else:
             yield InputError(str(raw), "no such file or folder")
+
+
+def _walk(folder: Path) -> Iterator[Path | InputError]:
+    """Files with a known suffix beneath ``folder``, sorted, hidden ones skipped; a subfolder that cannot be
+    read is an error (never silently skipped)."""
+    found: list[tuple[str, Path | InputError]] = []
+
+    def unreadable(e: OSError) -> None:
+        where = e.filename or str(folder)
+        found.append((str(where), InputError(str(where), f"cannot read folder: {e.strerror or e}")))
+
+    for top, dirs, files in os.walk(folder, onerror=unreadable):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            child = Path(top) / name
+            if not name.startswith(".") and child.suffix.lower() in SUFFIXES and child.is_file():
+                found.append((str(child), child))
+    for _, item in sorted(found, key=lambda f: f[0]):
+        yield item
 
 
 def count_documents(paths: Iterable[str | Path]) -> int | None:
@@ -170,12 +196,14 @@ def _html_document(data: bytes, path: Path) -> Document:
     if not text or not text.strip():
         raise InputError(str(path), "no article text found in this HTML page")
     meta = trafilatura.extract_metadata(html)
-    return Document(
-        id=path.stem, text=text, path=str(path),
-        title=getattr(meta, "title", None) or None, date=getattr(meta, "date", None) or None,
-        url=getattr(meta, "url", None) or None, source=getattr(meta, "sitename", None) or None,
-        author=getattr(meta, "author", None) or None,
-    )
+    fields = {"title": getattr(meta, "title", None), "date": getattr(meta, "date", None),
+              "url": getattr(meta, "url", None), "source": getattr(meta, "sitename", None),
+              "author": getattr(meta, "author", None)}
+    fields = {k: v or None for k, v in fields.items()}
+    problem = _field_problem(fields)
+    if problem:
+        raise InputError(str(path), f"the page's {problem}")
+    return Document(id=path.stem, text=text, path=str(path), **fields)
 
 
 def _read_jsonl(stream: BinaryIO, where: str) -> Iterator[Document | InputError]:
@@ -205,6 +233,10 @@ def _read_jsonl(stream: BinaryIO, where: str) -> Iterator[Document | InputError]
         if not isinstance(obj, dict) or not isinstance(obj.get("text"), str) or not obj["text"].strip():
             yield InputError(loc, 'each line must be a JSON object with a non-empty "text" field')
             continue
+        problem = _field_problem(obj)
+        if problem:
+            yield InputError(loc, problem)
+            continue
         doc_id = str(obj.get("id") or f"{Path(where).stem}-{n}")
         yield Document(
             id=doc_id, text=obj["text"].replace("\r\n", "\n"), path=where, line=n,
@@ -213,6 +245,58 @@ def _read_jsonl(stream: BinaryIO, where: str) -> Iterator[Document | InputError]
         )
     if not seen_any:
         yield InputError(where, "empty file (no JSON lines)")
+
+
+_STRING_FIELDS = ("title", "source", "publisher", "author", "url", "date")
+_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+def _field_problem(obj: dict) -> str | None:
+    """What is wrong with a document's metadata (``field "url": …``), or None."""
+    doc_id = obj.get("id")
+    if doc_id is not None and (isinstance(doc_id, bool) or not isinstance(doc_id, str | int)):
+        return f'field "id": must be a string or a number, not {type(doc_id).__name__}'
+    for key in _STRING_FIELDS:
+        value = obj.get(key)
+        if value is not None and not isinstance(value, str):
+            return f'field "{key}": must be a string, not {type(value).__name__}'
+    url = obj.get("url")
+    if url:
+        problem = _url_problem(url)
+        if problem:
+            return f'field "url": {url!r} {problem}'
+    date = obj.get("date")
+    if date and not _valid_date(date):
+        return f'field "date": {date!r} is not an ISO 8601 date (2024, 2024-12, 2024-12-03, 2024-12-03T10:00Z)'
+    return None
+
+
+def _url_problem(url: str) -> str | None:
+    if not url.lower().startswith(("http://", "https://")):
+        return "is not an http(s) URL"
+    try:
+        ox.NamedNode(url)
+    except ValueError as e:
+        return f"is not a valid IRI ({e})"
+    return None
+
+
+def _valid_date(value: str) -> bool:
+    m = _DATE.match(value)
+    if not m:
+        return False
+    head, rest = m.group(), value[m.end():]
+    try:
+        if len(head) == 10:
+            datetime.date.fromisoformat(head)
+            if rest:
+                return rest[0] in "T " and bool(datetime.datetime.fromisoformat(value.replace("Z", "+00:00")))
+            return True
+        if len(head) == 7 and not 1 <= int(head[5:]) <= 12:
+            return False
+    except ValueError:
+        return False
+    return not rest
 
 
 def _opt(obj: dict, key: str) -> str | None:

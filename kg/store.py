@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from rdflib.term import Node
 
 from .errors import StoreError, StoreLockedError
 from .namespaces import CK, IRIs
+from .xmlguard import refuse_dtd_file
 
 __all__ = ["Store", "to_ox", "from_ox", "triples_to_quads"]
 
@@ -68,6 +70,22 @@ def triples_to_quads(triples: Iterable[tuple[Node, Node, Node]], graph: URIRef) 
     g = ox.NamedNode(str(graph))
     for s, p, o in triples:
         yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), g)
+
+
+def _this_process() -> str:
+    """How the lock file names its writer: the command (``kg serve``, ``kg build`` …) and the process id."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "python"
+    if name in ("kg", "__main__.py") and len(sys.argv) > 1:
+        name = f"kg {sys.argv[1]}"
+    return f"`{name}` (process {os.getpid()})"
+
+
+def _lock_holder(fd: int) -> str:
+    try:
+        named = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+    except OSError:
+        named = ""
+    return named or "another process (a running `kg serve` with an update token, `kg build` or `kg load`)"
 
 
 class Store:
@@ -157,6 +175,8 @@ class Store:
         if fmt is None:
             raise StoreError(f"{path}: unknown RDF format (use .ttl, .nt, .nq, .trig, .rdf, .jsonld)")
         to = ox.NamedNode(graph_iri) if graph_iri else ox.DefaultGraph()
+        if fmt == ox.RdfFormat.RDF_XML:
+            refuse_dtd_file(path)  # entity expansion ("billion laughs") would exhaust memory
         try:
             with open(path, "rb") as f:
                 if fmt.supports_datasets:
@@ -197,16 +217,22 @@ class Store:
         try:
             fcntl.flock(fd, (fcntl.LOCK_SH if self.read_only else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
+            holder = _lock_holder(fd)
             os.close(fd)
             if self.read_only:
-                raise StoreLockedError(f"{self.path}: the store is being written by another process "
-                                       "(a running `kg build` or `kg load`); try again when it is done") from None
+                raise StoreLockedError(f"{self.path}: the store is being written by {holder}; try again when it "
+                                       "is done, or query it through that server's endpoint") from None
             raise StoreLockedError(f"{self.path}: the store is open in another process (a running `kg serve`, "
                                    "`kg build` or `kg query`); stop it or use another --store") from None
+        if not self.read_only:  # the writer names itself, so that the others can say who holds the store
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, _this_process().encode(), 0)
         self._lock_fd = fd
 
     def _unlock(self) -> None:
         if self._lock_fd is not None:
+            if not self.read_only:
+                os.ftruncate(self._lock_fd, 0)  # no longer the writer
             os.close(self._lock_fd)  # closing the descriptor releases the lock
             self._lock_fd = None
 

@@ -5,8 +5,11 @@
 - ``gsp``       SPARQL 1.1 Graph Store Protocol on /store
 - ``pages``     the query page (/), entity (/entity/…), document (/doc/…), event and statement pages
 - ``downloads`` dataset dumps on the dataset IRI (/dataset)
-- ``executor``  killable query worker processes (``_worker`` is the process itself)
-- ``testing``   :class:`LiveServer` (waitress on 127.0.0.1 in a thread) for tests and benchmarks
+- ``executor``  the pool of killable, fairly shared query worker processes (``_worker`` is the process itself;
+                ``_dump`` a dataset dump's process; ``_sandbox`` confines both: no network, no files but the
+                store, a memory cap)
+- ``wsgi``      the waitress server with read deadlines and per-client connection caps (``kg serve``)
+- ``testing``   :class:`LiveServer` (that server on 127.0.0.1 in a thread) for tests and benchmarks
 """
 
 from .app import create_app

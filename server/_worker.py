@@ -1,22 +1,35 @@
-"""A query worker process: ``python -I _worker.py FD``.
+"""A query worker process: ``python -I _worker.py FD CONFIG_JSON``.
 
 Standalone on purpose (stdlib + pyoxigraph only, no package imports): it starts in ~0.1 s, so a worker killed
-at the time limit is replaced quickly, and it never re-imports the server's main module. It talks to the
-server over the socket FD with :mod:`multiprocessing.connection` framing (``send_bytes`` / ``recv_bytes`` of
-plain pickles): it receives ``(store_path, task_dict)`` (it reopens when the path changes: a new snapshot) and
-answers ``("ok", (kind, body, rows, truncated))`` or ``(error_kind, message)``. Per query it only unpickles,
-evaluates, serializes and pickles: no imports, no file-system checks, and the cyclic garbage collector does
-not rescan what was loaded at start-up (``gc.freeze``).
+at the time limit is replaced quickly, and it never re-imports the server's main module. Right after its
+imports it confines itself (``_sandbox.confine``: no network, files only beneath the folders CONFIG_JSON
+names, a memory cap) and says ``("ready", warnings)``; only then does it read tasks.
+
+It talks to the server over the socket FD with :mod:`multiprocessing.connection` framing (``send_bytes`` /
+``recv_bytes`` of plain pickles): it receives ``(store_path, task_dict)`` (it reopens when the path changes: a
+new snapshot) and answers ``("ok", (kind, body, rows, truncated))`` or ``(error_kind, message)``. A task is a
+query, an update to try (``update``), or an RDF upload to parse (``parse``: the data, its format and base
+IRI; the answer is N-Triples). Per query it only unpickles, evaluates, serializes and pickles: no imports, no
+file-system checks, and the cyclic garbage collector does not rescan what was loaded at start-up
+(``gc.freeze``).
 """
 
 from __future__ import annotations
 
 import gc
+import json
+import os
 import pickle
 import sys
 from typing import Any
 
 import pyoxigraph as ox
+
+if __package__:  # imported as server._worker (the in-process execute)
+    from . import _sandbox
+else:  # run as a script with -I, which leaves the script's folder off sys.path
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _sandbox
 
 RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
                   "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
@@ -80,6 +93,9 @@ def execute(store, task: dict[str, Any]) -> tuple[str, bytes, int, bool]:
         kwargs["use_default_graph_as_union"] = bool(task.get("union_default_graph", True))
     max_rows = int(task.get("max_rows", 100_000))
     fmt_name = task["result_format"]
+    if task.get("dump"):  # the whole dataset (Graph Store GET without a graph), in a dataset format
+        data = store.dump(format=RDF_FORMATS[fmt_name]) or b""
+        return "graph", data, data.count(b"\n"), False
     results = store.query(task["query"], **kwargs)
     if isinstance(results, ox.QueryBoolean):
         fmt = ox.QueryResultsFormat.XML if fmt_name == "xml" else ox.QueryResultsFormat.JSON
@@ -117,6 +133,20 @@ def trial_update(path: str, task: dict[str, Any]) -> tuple:
         return "error", f"{type(e).__name__}: {e}"
 
 
+def parse_upload(task: dict[str, Any]) -> tuple:
+    """Parse uploaded RDF (GSP) here, under the worker's limits: a deeply nested or huge upload costs the
+    worker, not the server. Answers the triples as N-Triples (flat, cheap for the server to read back)."""
+    try:
+        fmt = ox.RdfFormat.from_media_type(task["media_type"])
+        quads = ox.parse(task["parse"], format=fmt, base_iri=task.get("base_iri"))
+        data = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES) or b""
+        return "ok", ("graph", data, data.count(b"\n"), False)
+    except (SyntaxError, ValueError) as e:
+        return "syntax", str(e)
+    except MemoryError:
+        return "memory", "the upload needed more memory than the server allows"
+
+
 def _send(conn, reply: tuple) -> bool:
     try:
         conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
@@ -140,6 +170,10 @@ def serve(conn) -> None:
         if msg is None:
             return
         path, task = msg
+        if task.get("parse") is not None:
+            if not _send(conn, parse_upload(task)):
+                return
+            continue
         if task.get("update") is not None:
             if not _send(conn, trial_update(path, task)):
                 return
@@ -153,7 +187,7 @@ def serve(conn) -> None:
         except SyntaxError as e:
             reply = ("syntax", str(e))
         except MemoryError:
-            reply = ("error", "the query needed more memory than the server allows")
+            reply = ("memory", "the query needed more memory than the server allows")
         except Exception as e:  # reported to the client as a 500 with the message
             reply = ("error", f"{type(e).__name__}: {e}")
         if not _send(conn, reply):
@@ -163,4 +197,9 @@ def serve(conn) -> None:
 if __name__ == "__main__":
     from multiprocessing.connection import Connection
 
-    serve(Connection(int(sys.argv[1])))
+    connection = Connection(int(sys.argv[1]))
+    config = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
+    warnings = _sandbox.confine(readable=config.get("readable", []), writable=config.get("writable", []),
+                                memory_bytes=config.get("memory_bytes"))
+    if _send(connection, ("ready", warnings)):
+        serve(connection)

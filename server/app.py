@@ -9,19 +9,57 @@ Configuration keys (``config=`` or environment):
 ``KG_CORS_ORIGIN``    ``Access-Control-Allow-Origin`` value (an origin or ``*``); default none (no CORS)
 ``KG_MAX_ROWS``       cap on result rows / triples (default 100000); a capped result has ``X-KG-Truncated: true``
 ``MAX_CONTENT_LENGTH``cap on request bodies in bytes (default 10 MiB): 413 beyond
-``KG_WORKERS``        query worker processes (default min(4, CPUs), env KG_WORKERS)
+``KG_WORKERS``        query worker processes kept running (default min(4, CPUs), env KG_WORKERS)
+``KG_MAX_WORKERS``    how far the pool may grow while workers are busy (default: as many as half the machine's
+                      memory holds at KG_MAX_QUERY_MEMORY each, at most 2 × CPUs + 2 and 16; env KG_MAX_WORKERS)
+``KG_MAX_QUERY_MEMORY`` bytes of memory one query worker may use (default 2 GiB or an eighth of the machine's
+                      memory; env KG_MAX_QUERY_MEMORY, e.g. ``512M``, ``2G``): a query over it gets a 503
+``KG_CLIENT_QUERIES`` queries one client address may run at once (default 2; env KG_CLIENT_QUERIES)
+``KG_PREEMPT_AFTER``  seconds after which a running query may be stopped to serve waiting clients once the pool
+                      is at KG_MAX_WORKERS (default 1; env KG_PREEMPT_AFTER)
+``KG_MAX_HEADER``     cap on one request header's length in bytes (default 8192): 431 beyond
+
+HTML responses carry a Content-Security-Policy (scripts and styles only from this server, no inline script,
+no framing) and X-Frame-Options: DENY.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
+from kg.errors import ForbiddenOperationError, QueryError, QueryTimeoutError
 from kg.store import Store
 
-from .executor import QueryPool
+from .executor import QueryPool, default_memory_bytes
+
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)i?[bB]?\s*$")
+
+
+def parse_size(text: str | int) -> int:
+    """``512M``, ``2G``, ``1.5GiB`` or a byte count → bytes (ValueError otherwise)."""
+    if isinstance(text, int):
+        return text
+    m = _SIZE.match(str(text))
+    if not m:
+        raise ValueError(f"not a size: {text!r} (use e.g. 512M or 2G)")
+    return int(float(m.group(1)) * 1024 ** " KMGT".index((m.group(2) or " ").upper()))
+
+
+def default_max_workers(size: int, memory_bytes: int) -> int:
+    """As many workers as half the machine's memory holds at ``memory_bytes`` each, and no more than two per
+    CPU plus two (more CPU-bound workers than that only share the cores thinner), at most 16."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        total = 16 << 30
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(size, min(16, 2 * cpus + 2, total // 2 // max(1, memory_bytes)))
 
 
 def _env_float(name: str, default: float) -> float:
@@ -45,6 +83,11 @@ def create_app(store_path: str | None = None, *, store: Store | None = None, bas
         KG_CORS_ORIGIN=None,
         KG_MAX_ROWS=100_000,
         KG_WORKERS=int(_env_float("KG_WORKERS", min(4, os.cpu_count() or 1))),
+        KG_MAX_WORKERS=int(_env_float("KG_MAX_WORKERS", 0)) or None,
+        KG_MAX_QUERY_MEMORY=parse_size(os.environ.get("KG_MAX_QUERY_MEMORY") or default_memory_bytes()),
+        KG_CLIENT_QUERIES=int(_env_float("KG_CLIENT_QUERIES", 2)),
+        KG_PREEMPT_AFTER=_env_float("KG_PREEMPT_AFTER", 1.0),
+        KG_MAX_HEADER=8192,
         MAX_CONTENT_LENGTH=10 * 1024 * 1024,
     )
     if config:
@@ -53,9 +96,12 @@ def create_app(store_path: str | None = None, *, store: Store | None = None, bas
         writable = bool(app.config["KG_UPDATE_TOKEN"])
         store = Store(app.config["KG_STORE_PATH"], read_only=not writable, base_iri=base_iri)
     app.extensions["kg_store"] = store
-    app.extensions["kg_pool"] = QueryPool(store.path, size=int(app.config["KG_WORKERS"]),
-                                          timeout=float(app.config["KG_TIMEOUT"]),
-                                          store=None if store.read_only else store.ox)
+    size = int(app.config["KG_WORKERS"])
+    memory = parse_size(app.config["KG_MAX_QUERY_MEMORY"])
+    app.extensions["kg_pool"] = QueryPool(
+        store.path, size=size, timeout=float(app.config["KG_TIMEOUT"]), store=None if store.read_only else store.ox,
+        max_workers=app.config["KG_MAX_WORKERS"] or default_max_workers(size, memory), memory_bytes=memory,
+        per_client=int(app.config["KG_CLIENT_QUERIES"]), preempt_after=float(app.config["KG_PREEMPT_AFTER"]))
 
     from .gsp import bp as gsp_bp
     from .pages import bp as pages_bp
@@ -71,9 +117,22 @@ def create_app(store_path: str | None = None, *, store: Store | None = None, bas
     if downloads_bp is not None:
         app.register_blueprint(downloads_bp)
 
+    @app.before_request
+    def _header_caps() -> Response | None:
+        # werkzeug's Accept parsing is quadratic-ish: a 250 KB header cost over a second per request
+        cap = int(app.config["KG_MAX_HEADER"])
+        for name, value in request.headers.items():
+            if len(value) > cap:
+                return Response(f"request header {name!r} is {len(value)} bytes, over the limit of {cap}\n",
+                                status=431, mimetype="text/plain")
+        return None
+
     @app.after_request
     def _headers(resp: Response) -> Response:
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if resp.mimetype == "text/html":
+            resp.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            resp.headers["X-Frame-Options"] = "DENY"
         origin = app.config.get("KG_CORS_ORIGIN")
         if origin:
             resp.headers["Access-Control-Allow-Origin"] = origin
@@ -83,6 +142,13 @@ def create_app(store_path: str | None = None, *, store: Store | None = None, bas
             if origin != "*":
                 resp.vary.add("Origin")
         return resp
+
+    @app.errorhandler(QueryError)
+    def _query_error(e: QueryError) -> Response:
+        # pages and downloads: their queries run in the workers, under the same limits as /sparql
+        status = 503 if isinstance(e, QueryTimeoutError) else 400 if isinstance(e, ForbiddenOperationError) else 500
+        return Response(f"{e}\n", status=status, mimetype="text/plain",
+                        headers={"Retry-After": "5"} if status == 503 else None)
 
     @app.errorhandler(413)
     def _too_large(e) -> Response:

@@ -12,17 +12,26 @@ GET /context.jsonld          → ontology/context.jsonld, the context the JSON-L
 from __future__ import annotations
 
 import html
-import io
+import json
 import logging
-import queue
+import os
+import select
+import subprocess
+import sys
 import threading
-from collections.abc import Callable, Iterator
-from typing import BinaryIO
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
-from kg.export import CONTEXT_FILE, EXPORTERS, GRAPH_SELECTIONS, export
+from kg.errors import QueryTimeoutError
+from kg.export import CONTEXT_FILE, EXPORTERS, GRAPH_SELECTIONS
 from kg.store import Store
+
+from .executor import QueryBusyError
+from .pages import dataset_stats
+from .sparql import client_key
 
 bp = Blueprint("downloads", __name__)
 
@@ -37,6 +46,7 @@ NEGOTIABLE: dict[str, str] = {
 }
 HTML = "text/html"
 CHUNK = 64 * 1024
+_ROOT = str(Path(__file__).resolve().parents[1])
 _log = logging.getLogger(__name__)
 
 
@@ -44,71 +54,60 @@ def _store() -> Store:
     return current_app.extensions["kg_store"]
 
 
-class _QueueWriter(io.RawIOBase):
-    """The writing end of a bounded pipe: blocks while the queue is full, fails once the reader went away."""
-
-    def __init__(self, q: queue.Queue, cancelled: threading.Event):
-        self.q, self.cancelled = q, cancelled
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, b) -> int:
-        data = bytes(b)
-        while True:
-            if self.cancelled.is_set():
-                raise BrokenPipeError("client went away")
-            try:
-                self.q.put(data, timeout=0.1)
-                return len(data)
-            except queue.Full:
-                continue
+_DUMPS_LOCK = threading.Lock()
+_DUMPS: dict[str, int] = {}  # client → dumps streaming now
 
 
-_END = object()
+def stream_dump(fmt: str, graphs: str, client: str) -> Iterator[bytes]:
+    """Run the export in a confined process (``server/_dump.py``) under the query time limit and memory cap,
+    and yield its output. One dump at a time per client; the process starts on the first ``next()`` (a HEAD
+    request or an unread response costs nothing) and is killed when the time limit passes or the client
+    goes away (the response then ends short, which the client sees as an incomplete body)."""
+    app = current_app._get_current_object()
+    pool = app.extensions["kg_pool"]
+    with _DUMPS_LOCK:
+        if _DUMPS.get(client, 0) >= 1:
+            raise QueryBusyError("one download at a time per client address; try again when it is done")
+    base_iri = _store().iris.base
 
-
-def stream_export(write: Callable[[BinaryIO], None], *, depth: int = 16,
-                  logger: logging.Logger | None = None) -> Iterator[bytes]:
-    """Run ``write(out)`` in a thread and yield what it writes, in chunks: memory stays at ``depth`` chunks.
-
-    The thread starts on the first ``next()``, so a response that is never read (HEAD) costs nothing."""
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    cancelled = threading.Event()
-
-    def run() -> None:
+    def body() -> Iterator[bytes]:
+        with _DUMPS_LOCK:
+            _DUMPS[client] = _DUMPS.get(client, 0) + 1
+        path = pool.pin_read_path()
+        config = json.dumps({"store": path, "format": fmt, "graphs": graphs, "base_iri": base_iri,
+                             "memory_bytes": pool.memory_bytes})
+        proc = subprocess.Popen([sys.executable, "-I", "-m", "server._dump", config], stdout=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL, cwd=_ROOT)
+        deadline = time.monotonic() + pool.timeout
+        poller = select.poll()
+        poller.register(proc.stdout.fileno(), select.POLLIN)
         try:
-            out = io.BufferedWriter(_QueueWriter(q, cancelled), buffer_size=CHUNK)
-            write(out)
-            out.flush()
-        except BrokenPipeError:
-            return
-        except BaseException as e:  # reported to the reader, which logs it: headers are already sent
-            _put(e)
-        _put(_END)
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0 or not poller.poll(int(left * 1000) + 1):
+                    app.logger.error("download stopped: it ran past the time limit of %g s", pool.timeout)
+                    return
+                chunk = os.read(proc.stdout.fileno(), CHUNK)
+                if not chunk:
+                    if proc.wait() != 0:
+                        app.logger.error("download failed (exit status %s)", proc.returncode)
+                    return
+                yield chunk
+        finally:
+            proc.kill()
+            proc.wait()
+            proc.stdout.close()
+            pool.unpin_read_path(path)
+            _release_dump(client)
 
-    def _put(item: object) -> None:
-        while not cancelled.is_set():
-            try:
-                q.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
+    return body()
 
-    thread = threading.Thread(target=run, name="kg-download", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = q.get()
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                (logger or _log).error("download failed mid-stream: %s", item)
-                return
-            yield item
-    finally:
-        cancelled.set()
-        thread.join(timeout=5)
+
+def _release_dump(client: str) -> None:
+    with _DUMPS_LOCK:
+        _DUMPS[client] -= 1
+        if not _DUMPS[client]:
+            del _DUMPS[client]
 
 
 def _choose_format() -> str | None:
@@ -137,14 +136,16 @@ def dataset() -> Response:
     if exporter is None or graphs not in GRAPH_SELECTIONS:
         return Response(f"unknown format {fmt!r} or graphs {graphs!r}: formats {', '.join(EXPORTERS)}; "
                         f"graphs {', '.join(GRAPH_SELECTIONS)}\n", status=400, mimetype="text/plain")
-    store = _store()
     suffix = "" if graphs == "all" else f"-{graphs}"
     headers = {
         "Vary": "Accept",
         "Content-Disposition": f'attachment; filename="conflict-kg{suffix}.{exporter.extension}"',
         "X-Content-Type-Options": "nosniff",
     }
-    body = stream_export(lambda out: export(store, fmt, out, graphs=graphs), logger=current_app.logger)
+    try:
+        body = stream_dump(fmt, graphs, client_key())
+    except QueryTimeoutError as e:
+        return Response(f"{e}\n", status=503, mimetype="text/plain", headers={"Retry-After": "5"})
     mimetype = exporter.media_type
     if mimetype.startswith("text/") or mimetype.endswith(("+xml", "+json", "/n-quads", "/n-triples", "/trig")):
         mimetype += "; charset=utf-8"
@@ -162,16 +163,9 @@ def context() -> Response:
                     headers={"Access-Control-Allow-Origin": "*"})
 
 
-def _summary(store: Store) -> dict[str, int]:
-    entities = f"{store.iris.base}entity/"
-    row = next(iter(store.ox.query(f'SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} '
-                                   f'FILTER(STRSTARTS(STR(?s), "{entities}")) }}')))
-    return {"triples": len(store), "documents": len(store.document_keys()), "entities": int(row["n"].value)}
-
-
 def _html_page() -> str:
     store = _store()
-    s = _summary(store)
+    s = dataset_stats()
     dataset_iri = html.escape(str(store.iris.dataset))
     rows = []
     for name, exp in EXPORTERS.items():
@@ -182,8 +176,8 @@ def _html_page() -> str:
         f"<a href=\"{html.escape(url_for('downloads.dataset', format='nquads', graphs=g))}\">{g}</a>"
         for g in GRAPH_SELECTIONS)
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Conflict-news knowledge graph: downloads</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{padding:.2em .6em;text-align:left}}</style>
+<html lang="en" class="downloads"><head><meta charset="utf-8"><title>Conflict-news knowledge graph: downloads</title>
+<link rel="stylesheet" href="{html.escape(url_for('pages.static', filename='style.css'))}">
 </head><body>
 <h1>Conflict-news knowledge graph</h1>
 <p>Dataset <code>{dataset_iri}</code>: {s['triples']} triples, {s['entities']} entities,

@@ -4,28 +4,39 @@ Indirect identification: ``/store?graph=IRI`` or ``/store?default``; direct iden
 names the graph whose IRI is that URL. ``GET /store`` without a graph returns the whole dataset (N-Quads or
 TriG); ``POST /store`` without a graph creates a new graph and answers 201 with its IRI in ``Location``.
 
-Uploads are parsed with pyoxigraph (no remote JSON-LD contexts are loaded: pyoxigraph has no loader set);
-RDF/XML with a DOCTYPE or entity declarations is refused (entity expansion attacks).
+Reads and upload parsing run in the query workers, under their time limit, memory cap and sandbox, never in
+the server process. Uploads are parsed with pyoxigraph (no remote JSON-LD contexts are loaded: pyoxigraph has
+no loader set); RDF/XML with a DOCTYPE or entity declarations is refused (entity expansion attacks).
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from kg.query import DEFAULT_PREFIXES
+from kg.errors import InputError, QueryError, QueryTimeoutError
+from kg.xmlguard import refuse_dtd
 
-from .sparql import GRAPH_OFFERS, MEDIA_OF, ProtocolError, kg_pool, kg_store, negotiate, require_write_token
+from .executor import QueryTask
+from .pages import run_page_query
+from .sparql import (
+    GRAPH_OFFERS,
+    MEDIA_OF,
+    ProtocolError,
+    client_key,
+    kg_pool,
+    kg_store,
+    negotiate,
+    require_write_token,
+)
 from .sparql import text_response as _text
 
 bp = Blueprint("gsp", __name__)
 
 _RDF = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
         "rdfxml": ox.RdfFormat.RDF_XML, "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
-_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _WHOLE_DATASET = {"application/n-quads": "nquads", "application/trig": "trig", "text/plain": "nquads"}
 
 Graph = ox.NamedNode | ox.DefaultGraph
@@ -56,6 +67,10 @@ def store_root() -> Response:
         raise ProtocolError(400, f"{request.method} needs ?graph=IRI or ?default")
     except ProtocolError as e:
         return _text(str(e), e.status, e.headers)
+    except QueryTimeoutError as e:
+        return _text(str(e), 503, {"Retry-After": "5"})
+    except QueryError as e:
+        return _text(str(e), 500)
 
 
 @bp.route("/store/<path:rest>", methods=["GET", "PUT", "POST", "DELETE"])
@@ -68,6 +83,10 @@ def store_direct(rest: str) -> Response:
         return _handle(graph)
     except ProtocolError as e:
         return _text(str(e), e.status, e.headers)
+    except QueryTimeoutError as e:
+        return _text(str(e), 503, {"Retry-After": "5"})
+    except QueryError as e:
+        return _text(str(e), 500)
 
 
 def _exists(g: Graph) -> bool:
@@ -91,10 +110,10 @@ def _get_graph(g: Graph) -> Response:
     if fmt is None:
         raise ProtocolError(406, f"not acceptable: graphs are offered as {', '.join(GRAPH_OFFERS)}",
                             {"Vary": "Accept"})
-    rdf = _RDF[fmt]
-    triples = (q.triple for q in kg_store().ox.quads_for_pattern(None, None, None, g))
-    prefixes = DEFAULT_PREFIXES if rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
-    body = b"" if request.method == "HEAD" else ox.serialize(triples, format=rdf, prefixes=prefixes) or b""
+    body = b""
+    if request.method != "HEAD":
+        where = "{ ?s ?p ?o }" if isinstance(g, ox.DefaultGraph) else f"{{ GRAPH {g} {{ ?s ?p ?o }} }}"
+        body = run_page_query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {where}", fmt, union=False).body
     return Response(body, content_type=f"{MEDIA_OF[fmt]}; charset=utf-8", headers={"Vary": "Accept"})
 
 
@@ -104,7 +123,10 @@ def _get_dataset() -> Response:
     if best is None:
         raise ProtocolError(406, "the whole dataset is offered as application/n-quads or application/trig")
     fmt = _WHOLE_DATASET[best]
-    body = b"" if request.method == "HEAD" else ox.serialize(kg_store().ox, format=_RDF[fmt])
+    body = b""
+    if request.method != "HEAD":
+        task = QueryTask(query="", result_format=fmt, dump=True)
+        body = kg_pool().run(task, client=client_key()).body
     return Response(body, content_type=f"{MEDIA_OF[fmt]}; charset=utf-8", headers={"Vary": "Accept"})
 
 
@@ -127,11 +149,16 @@ def _parse_upload(g: Graph) -> list[ox.Triple]:
             raise ProtocolError(415, f"unsupported RDF media type {media!r}: send text/turtle, "
                                 "application/n-triples, application/ld+json, application/rdf+xml, "
                                 "application/n-quads or application/trig")
-        if fmt == ox.RdfFormat.RDF_XML and _DTD.search(data):
-            raise ProtocolError(400, "refused: RDF/XML with a DOCTYPE or ENTITY declaration (entity expansion "
-                                "is not allowed)")
+        if fmt == ox.RdfFormat.RDF_XML:
+            try:
+                refuse_dtd(data, "the upload")
+            except InputError as e:
+                raise ProtocolError(400, str(e)) from None
+        task = QueryTask(query="", result_format="ntriples", parse=data, media_type=fmt.media_type, base_iri=base)
         try:
-            triples.extend(q.triple for q in ox.parse(data, format=fmt, base_iri=base))
+            # parsed in a worker (time, memory, sandbox); the answer is flat N-Triples, cheap to read here
+            out = kg_pool().run(task, client=client_key())
+            triples.extend(q.triple for q in ox.parse(out.body, format=ox.RdfFormat.N_TRIPLES))
         except SyntaxError as e:
             if "remote context" in str(e).lower():
                 raise ProtocolError(400, "refused: the JSON-LD upload names a remote @context; this server does "

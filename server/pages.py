@@ -2,24 +2,30 @@
 
 Entity and document IRIs minted under the base IRI are dereferenceable here: browsers get HTML, RDF clients
 (Accept: text/turtle, application/ld+json, ...) get the resource's triples. The page queries are bounded
-(LIMITs) and run in the server process on the open store.
+(LIMITs) and run in the query workers, like /sparql: under its time limit (one deadline for the whole page),
+its memory cap and its per-client fairness, never in the server process.
+
+Only http(s) IRIs become links (:func:`href`): an IRI with another scheme (``javascript:``, ``data:``) from a
+document's metadata or an update is shown as text.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
 from markupsafe import Markup, escape
 
 from kg.namespaces import CK, DCTERMS, GAF, GEO, NIF, RDF, RDFS, SKOS
 from kg.query import DEFAULT_PREFIXES
 
-from .sparql import GRAPH_OFFERS, MEDIA_OF, kg_pool, kg_store
+from .executor import QueryOutput, QueryTask
+from .sparql import GRAPH_OFFERS, MEDIA_OF, client_key, kg_pool, kg_store
 
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")
@@ -38,14 +44,52 @@ def _checked(iri: str) -> str:
         abort(404)
 
 
-def _q(sparql: str):
-    return kg_store().ox.query(sparql, prefixes=DEFAULT_PREFIXES, use_default_graph_as_union=True)
+def run_page_query(sparql: str, result_format: str = "tsv", *, union: bool = True) -> QueryOutput:
+    """One page query in a worker, within what is left of this request's time limit (one deadline for all the
+    queries of a page). Raises what :meth:`QueryPool.run` raises (the app turns it into 503 / 500)."""
+    pool = kg_pool()
+    if "kg_deadline" not in g:
+        g.kg_deadline = time.monotonic() + pool.timeout
+    task = QueryTask(query=sparql, result_format=result_format, prefixes=DEFAULT_PREFIXES,
+                     union_default_graph=union, max_rows=2**62)
+    return pool.run(task, max(0.0, g.kg_deadline - time.monotonic()), client=client_key())
 
 
 def _rows(sparql: str) -> list[dict[str, object]]:
-    res = _q(sparql)
+    res = ox.parse_query_results(run_page_query(sparql).body, format=ox.QueryResultsFormat.TSV)
     names = [v.value for v in res.variables]
     return [{n: sol[n] for n in names} for sol in res]
+
+
+def _ask(sparql: str) -> bool:
+    return bool(ox.parse_query_results(run_page_query(sparql, "json").body, format=ox.QueryResultsFormat.JSON))
+
+
+def store_size() -> int:
+    """Quads in the store (default graph and named graphs), counted in a worker."""
+    res = ox.parse_query_results(run_page_query(
+        "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }", union=False).body,
+        format=ox.QueryResultsFormat.TSV)
+    return int(next(iter(res))["n"].value)
+
+
+@bp.app_template_global("anchor")
+def anchor(iri: str, text: str, cls: str = "") -> Markup:
+    """``<a href>`` to ``iri`` when :func:`href` allows a link, else the text in a ``<span>``."""
+    c = f' class="{escape(cls)}"' if cls else ""
+    target = href(iri)
+    if target is None:
+        return Markup(f'<span{c} title="{escape(iri)}">{escape(text)}</span>')
+    return Markup(f'<a{c} href="{escape(target)}">{escape(text)}</a>')
+
+
+def href(iri: str) -> str | None:
+    """Where a link to ``iri`` points: its page here when it has one, the IRI itself when it is http(s), else
+    None (no link: ``javascript:`` and other schemes are shown as text)."""
+    local = _page_link(iri)
+    if local:
+        return local
+    return iri if iri.lower().startswith(("http://", "https://")) else None
 
 
 def _val(term) -> str:
@@ -89,7 +133,7 @@ def dataset_stats() -> dict:
         ?e ck:agent ?a ; ck:modality ?m . ?a rdfs:label ?label FILTER(STRSTARTS(STR(?a), "{entity_ns}"))
     }} GROUP BY ?a ?label ORDER BY DESC(?n) LIMIT 1""")
     stats = {
-        "triples": len(store),
+        "triples": store_size(),
         "documents": int(_val(docs[0]["n"]) or 0) if docs else 0,
         "entities": int(_val(ents[0]["n"]) or 0) if ents else 0,
         "events": [(local_name(_val(r["type"])), int(_val(r["n"]))) for r in by_type],
@@ -173,15 +217,11 @@ def _wants_rdf() -> str | None:
 
 
 def _rdf_response(iri: str, fmt: str) -> Response:
-    res = _q(f"""CONSTRUCT {{ <{iri}> ?p ?o . ?s ?q <{iri}> . ?ev ?r ?x . }} WHERE {{
+    out = run_page_query(f"""CONSTRUCT {{ <{iri}> ?p ?o . ?s ?q <{iri}> . ?ev ?r ?x . }} WHERE {{
         {{ <{iri}> ?p ?o }} UNION {{ ?s ?q <{iri}> }}
         UNION {{ ?ev ?role <{iri}> ; ck:modality ?m . ?ev ?r ?x }}
-    }} LIMIT 20000""")
-    triples = list(res)
-    rdf = _RDF_FORMATS[fmt]
-    prefixes = DEFAULT_PREFIXES if rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML) else None
-    body = ox.serialize(triples, format=rdf, prefixes=prefixes)
-    return Response(body, content_type=f"{MEDIA_OF[fmt]}; charset=utf-8", headers={"Vary": "Accept"})
+    }} LIMIT 20000""", fmt)
+    return Response(out.body, content_type=f"{MEDIA_OF[fmt]}; charset=utf-8", headers={"Vary": "Accept"})
 
 
 # ------------------------------------------------------------------------------------------ entity pages
@@ -316,7 +356,7 @@ def neighbourhood_svg(center: tuple[str, str], edges: list[tuple[str, str, str, 
         mx, my = (cx + x) / 2, (cy + y) / 2
         parts.append(f'<text x="{mx:.1f}" y="{my - 4:.1f}" class="edge-label" text-anchor="middle">'
                      f'{escape(rel_text)}</text>')
-        link = _page_link(iri) or iri
+        link = href(iri) or "#"
         parts.append(f'<a href="{escape(link)}"><circle cx="{x:.1f}" cy="{y:.1f}" r="26" class="node"/>'
                      f'<text x="{x:.1f}" y="{y + 42:.1f}" text-anchor="middle" class="node-label">'
                      f'{escape(label[:28])}</text></a>')
@@ -335,7 +375,7 @@ def entity(key: str) -> Response:
     store = kg_store()
     iri = _checked(str(store.iris.entity(key)))
     props = _rows(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }} LIMIT 1000")
-    if not props and not bool(_q(f"ASK {{ ?s ?p <{iri}> }}")):
+    if not props and not _ask(f"ASK {{ ?s ?p <{iri}> }}"):
         abort(404)
     fmt = _wants_rdf()
     if fmt:
@@ -354,7 +394,7 @@ def entity(key: str) -> Response:
         elif p != str(GAF.denotedBy) and not (isinstance(o, ox.NamedNode) and _val(o).startswith(
                 tuple(f"{store.iris.base}{k}/" for k in ("entity", "event", "statement")))):
             ov = _val(o)
-            other.append((curie(p), ov, (_page_link(ov) or ov) if isinstance(o, ox.NamedNode) else None))
+            other.append((curie(p), ov, href(ov) if isinstance(o, ox.NamedNode) else None))
     label = labels[0] if labels else key
     out, inc = _relations(iri)
     facts = _entity_facts(iri)
@@ -373,7 +413,7 @@ def entity(key: str) -> Response:
                            types=sorted(set(types)), coords=coords, other=sorted(set(other)), out=out, inc=inc,
                            facts=facts, svg=neighbourhood_svg((iri, label), edges), mentions=mentions,
                            sources=sources,
-                           link=_page_link, local_name=local_name)
+                           local_name=local_name)
     return Response(html, mimetype="text/html", headers={"Vary": "Accept"})
 
 
@@ -440,7 +480,7 @@ def document(key: str) -> Response:
     meta = [(curie(p), v) for p, vs in sorted(info.items()) if p != str(NIF.isString) for v in vs]
     html = render_template("doc.html", iri=iri, key=key, title=title, text=highlight(text, mentions),
                            meta=meta, events=[{k: _val(v) for k, v in e.items()} for e in events],
-                           entities=entities, link=_page_link, n_mentions=len(mentions))
+                           entities=entities, n_mentions=len(mentions))
     return Response(html, mimetype="text/html", headers={"Vary": "Accept"})
 
 
@@ -460,7 +500,7 @@ def resource(kind: str, key: str) -> Response:
     def show(term, label) -> tuple[str, str | None]:
         v = _val(term)
         if isinstance(term, ox.NamedNode):
-            return (_val(label) or curie(v)), (_page_link(v) or v)
+            return (_val(label) or curie(v)), href(v)
         return v, None
 
     labels = [_val(r["o"]) for r in out if _val(r["p"]) == str(RDFS.label)]

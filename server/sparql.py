@@ -2,11 +2,13 @@
 service description (GET without a query).
 
 Status codes: 400 for a malformed request or query (the message gives the syntax error position) or a refused
-operation (SERVICE, LOAD, file: IRIs), 401/403 for an update without the right token, 405 for other methods,
-406 when no offered format is acceptable, 413 for a body over the cap, 415 for an unsupported body media type
-or charset, 503 when a query or update ran past the time limit (its worker is killed; nothing changed).
+operation (SERVICE, LOAD, file: IRIs, too long or too deeply nested), 401/403 for an update without the right
+token, 405 for other methods, 406 when no offered format is acceptable, 413 for a body over the cap, 415 for an
+unsupported body media type or charset, 503 when a query or update ran past the time limit or the memory cap,
+or was refused or stopped to keep the service fair to other clients (its worker is killed; nothing changed).
+HEAD answers as GET does, without the body.
 
-Updates: the token is checked, the text is refused if it has LOAD/SERVICE/file: IRIs, using-graph-uri /
+Updates: the token is checked, the text is parsed and refused if it has LOAD/SERVICE/file: IRIs, using-graph-uri /
 using-named-graph-uri become USING clauses, then under the write lock the update is tried on a throw-away
 snapshot in a killable worker within the time limit, and only then applied to the store (one Oxigraph
 transaction), after which query workers move to a new snapshot.
@@ -97,6 +99,12 @@ def kg_store() -> Store:
 
 def kg_pool() -> QueryPool:
     return current_app.extensions["kg_pool"]
+
+
+def client_key() -> str:
+    """Who is asking, for the pool's per-client fairness: the peer address (behind a reverse proxy, waitress
+    sets it from X-Forwarded-For when ``--trusted-proxy`` names the proxy)."""
+    return request.remote_addr or ""
 
 
 # ------------------------------------------------------------------------------------------ negotiation
@@ -200,7 +208,7 @@ def sparql() -> Response:
 
 def _sparql() -> Response:
     params = _params()
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if "update" in params:
             raise ProtocolError(400, "SPARQL Update must be sent with POST (form field 'update' or "
                                 "application/sparql-update)")
@@ -234,7 +242,9 @@ def _sparql() -> Response:
 def run_query_request(query: str, params: dict[str, list[str]]) -> Response:
     try:
         info = analyze(query)
-    except ForbiddenOperationError as e:
+    except SyntaxError as e:
+        return text_response(syntax_message("SPARQL", query, str(e)), 400)
+    except QueryError as e:  # refused: SERVICE, LOAD, file: IRIs, too long, too deeply nested
         return text_response(str(e), 400)
     form = info.form
     offers = {"ASK": BOOLEAN_OFFERS, "CONSTRUCT": GRAPH_OFFERS, "DESCRIBE": GRAPH_OFFERS}.get(form or "",
@@ -255,12 +265,12 @@ def run_query_request(query: str, params: dict[str, list[str]]) -> Response:
     try:
         for g in (default_graph or []) + (named_graphs or []):
             _check_graph_iri(g)
-        out = kg_pool().run(task)
+        out = kg_pool().run(task, client=client_key())
     except ProtocolError:
         raise
     except ForbiddenOperationError as e:
         return text_response(str(e), 400)
-    except QueryTimeoutError as e:
+    except QueryTimeoutError as e:  # time limit, memory cap, or fairness (QueryMemoryError, QueryBusyError)
         return text_response(str(e), 503, {"Retry-After": "5"})
     except SyntaxError as e:
         return text_response(syntax_message("SPARQL", query, str(e)), 400)
@@ -316,6 +326,8 @@ def run_update_request(update: str, params: dict[str, list[str]]) -> Response:
         for g in using + using_named:
             _check_graph_iri(g)
         update = add_using_clauses(update, using, using_named)
+    except SyntaxError as e:
+        return text_response(syntax_message("SPARQL Update", update, str(e)), 400)
     except QueryError as e:
         return text_response(str(e), 400)
     store = kg_store()
@@ -323,11 +335,13 @@ def run_update_request(update: str, params: dict[str, list[str]]) -> Response:
     try:
         with pool.writing():
             # first on a throw-away snapshot in a killable worker, under the time limit; then for real
-            pool.trial_update(update, request.base_url, DEFAULT_PREFIXES)
+            pool.trial_update(update, request.base_url, DEFAULT_PREFIXES, client=client_key())
             store.ox.update(update, base_iri=request.base_url, prefixes=DEFAULT_PREFIXES)
             store.flush()
     except SyntaxError as e:
         return text_response(syntax_message("SPARQL Update", update, str(e)), 400)
+    except ForbiddenOperationError as e:  # the trial worker tried to reach the network and was killed
+        return text_response(f"update {e}; nothing was changed", 400)
     except QueryTimeoutError as e:
         return text_response(f"update refused: {e}; nothing was changed", 503)
     except (OSError, RuntimeError, QueryError) as e:

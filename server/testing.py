@@ -8,21 +8,24 @@ import threading
 from urllib.parse import urlsplit
 
 from flask import Flask
-from waitress.server import create_server
+
+from .wsgi import ServerLimits, make_server
 
 __all__ = ["LiveServer", "http_request"]
 
 
 class LiveServer:
-    """``with LiveServer(app) as srv: srv.url`` — waitress on a free port of 127.0.0.1, stopped on exit
-    (the app's query workers too)."""
+    """``with LiveServer(app) as srv: srv.url`` — the hardened waitress server of ``kg serve``
+    (:func:`server.wsgi.make_server`) on a free port of 127.0.0.1, stopped on exit (the app's query workers
+    too). ``host`` may be another loopback address; ``limits`` overrides the server's defaults."""
 
-    def __init__(self, app: Flask, threads: int = 8):
+    def __init__(self, app: Flask, threads: int = 16, *, host: str = "127.0.0.1", limits: ServerLimits | None = None):
         self.app = app
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth" under load tests
-        self.server = create_server(app, host="127.0.0.1", port=0, threads=threads, ident="conflict-kg-test")
+        limits = limits or ServerLimits(threads=threads)
+        self.server = make_server(app, host=host, port=0, limits=limits, ident="conflict-kg-test")
         self.port = self.server.effective_port
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{host}:{self.port}"
         self._closing = False
         self._thread = threading.Thread(target=self._run, name="waitress", daemon=True)
 

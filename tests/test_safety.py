@@ -16,9 +16,9 @@ import pytest
 from conftest import SAMPLE_TEXT, FakeExtractor
 
 from kg.build import build
-from kg.errors import ForbiddenOperationError
+from kg.errors import ForbiddenOperationError, QueryError
 from kg.namespaces import sparql_prologue
-from kg.query import _FORBIDDEN_KEYWORDS, _FORMS, _SCHEME, QueryInfo, _unescape, analyze, check_safe, tokenize
+from kg.query import MAX_NESTING, QueryInfo, analyze, check_safe
 from kg.store import Store
 from server import create_app
 from server.testing import LiveServer, http_request
@@ -133,6 +133,12 @@ def assert_no_connection(listener, wait: float = 0.3) -> None:
     "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
     "BASE <file:///etc/> SELECT * FROM <passwd> WHERE { ?s ?p ?o }",
     "PREFIX f: <FILE:///etc/> SELECT * WHERE { f:passwd ?p ?o }",
+    # disguised SERVICE that got past the former hand-written scanner (issue: a real parse)
+    'SELECT * WHERE { ?s ?p "x"@en.SERVICE <http://127.0.0.1:5698/> { ?a ?b ?c } }',
+    "PREFIX ex: <http://e/> SELECT * WHERE { OPTIONAL { ?x ?y ex:a\\' } SERVICE <http://127.0.0.1:5698/> {?a ?b ?c} }",
+    "SELECT * WHERE { ?s ?p ?o . SeRvIcE ?endpoint { ?a ?b ?c } }",
+    "INSERT DATA { <http://a> <http://b> 1 } ; LOAD <http://127.0.0.1:5698/x.ttl>",
+    "SELECT * WHERE { <\\u0066ile:///etc/passwd> ?p ?o }",
 ])
 def test_check_safe_refuses(text):
     with pytest.raises(ForbiddenOperationError):
@@ -150,50 +156,40 @@ def test_check_safe_allows_look_alikes(text):
     check_safe(text)
 
 
-def _reference_analyze(text: str) -> QueryInfo:
-    """The plain scan (every token of the text and of its \\u-decoded variant), without analyze's fast paths."""
-    form, has_from = None, False
-    variants = [text] + ([_unescape(text)] if "\\u" in text or "\\U" in text else [])
-    for n, variant in enumerate(variants):
-        for tok in tokenize(variant):
-            if tok.kind == "word":
-                word = tok.text.upper()
-                if n == 0:
-                    if form is None and word in _FORMS:
-                        form = word
-                    elif word == "FROM":
-                        has_from = True
-                if word in _FORBIDDEN_KEYWORDS:
-                    raise ForbiddenOperationError(word)
-            if tok.kind == "iri":
-                m = _SCHEME.match(tok.text)
-                if m and m.group(1).lower() == "file":
-                    raise ForbiddenOperationError(tok.text)
-    return QueryInfo(form, has_from)
-
-
 _PROLOGUE_TEXT = sparql_prologue()
 
 
-@pytest.mark.parametrize("text", [
-    "ASK {}", _PROLOGUE_TEXT + "ASK {}", _PROLOGUE_TEXT + "SELECT * FROM <http://g/> { ?s ?p ?o }",
-    "PREFIX : <http://a/> BASE <http://b/> # SELECT in a comment\n CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
-    "PREFIX from: <http://a/> SELECT * { ?s from:x ?o }", "prefix ex:<http://a/>base<http://b/>describe ex:x",
-    "PREFIX ex:x <http://a/> SELECT * {}", "# only a comment", "", "SELECT * { ?s ?p 'unterminated",
-    "SELECT * { ?s ?p \"FROM\" } # FROM", "SELECT ?from WHERE { ?s ?p ?from }",
-    "PREFIX ſ: <http://a/> SELECT * { ?s ?p ?o }", "SELECT * { ſervice <http://x/> { ?s ?p ?o } }",
-    "SELECT * WHERE { ?s ?p \\u0022FROM\\u0022 }", "PREFIX p: <http://profile.example/> SELECT * {}",
-    "SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o FILTER(?s < ?o) }",
-    "SELECT * { ?s <http://x/load> ?o }", "SELECT * FROM NAMED <http://x/> { GRAPH ?g { ?s ?p ?o } }",
+@pytest.mark.parametrize("text,expected", [
+    ("ASK {}", QueryInfo("ASK", False)),
+    (_PROLOGUE_TEXT + "SELECT * FROM <http://g/> { ?s ?p ?o }", QueryInfo("SELECT", True)),
+    ("PREFIX : <http://a/> BASE <http://b/> # SELECT in a comment\n CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+     QueryInfo("CONSTRUCT", False)),
+    ("PREFIX from: <http://a/> SELECT * { ?s from:x ?o }", QueryInfo("SELECT", False)),
+    ("prefix ex:<http://a/>base<http://b/>describe ex:x", QueryInfo("DESCRIBE", False)),
+    ("SELECT ?x { { SELECT ?x { ?x ?p ?o } } } ", QueryInfo("SELECT", False)),
+    ("INSERT DATA { <http://a> <http://b> 1 }", QueryInfo(None, False)),
 ])
-def test_analyze_fast_paths_agree_with_the_plain_scan(text):
-    try:
-        expected = _reference_analyze(text)
-    except ForbiddenOperationError:
-        with pytest.raises(ForbiddenOperationError):
-            analyze(text)
-        return
+def test_analyze_gives_form_and_from_from_the_parse_tree(text, expected):
     assert analyze(text) == expected
+
+
+@pytest.mark.parametrize("text", ["SELECT * WHERE { ?s ?p ", "SELECT * { ?s ?p ?o } LIMT 5", "ASK { FILTER(?o > ) }",
+                                  "SELECT * { <<( ?s ?p ?o )>> ?q ?r }"])
+def test_what_does_not_parse_is_refused(text):
+    with pytest.raises(SyntaxError, match=r"^error at \d+:\d+: "):
+        analyze(text)
+
+
+def test_nesting_and_length_are_capped_before_the_engine_parses():
+    ok = "SELECT * WHERE " + "{" * (MAX_NESTING - 1) + "}" * (MAX_NESTING - 1)
+    assert analyze(ok).form == "SELECT"
+    deep = "SELECT * WHERE " + "{" * 50_000 + "}" * 50_000
+    with pytest.raises(QueryError, match="nest"):
+        analyze(deep)
+    # brackets inside strings do not count, whatever the string holds
+    assert analyze('SELECT * { ?s ?p ?o FILTER(?o = "' + "(" * 500 + '") }').form == "SELECT"
+    with pytest.raises(QueryError, match="characters long"):
+        analyze("ASK {} #" + "x" * (10 * 1024 * 1024))
 
 
 # ------------------------------------------------------------------------------------------ no outbound requests

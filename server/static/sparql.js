@@ -37,6 +37,9 @@
   }
   window.highlightSparql = highlight;
 
+  // configuration from the page as JSON data (the Content-Security-Policy allows no inline script)
+  var config = document.getElementById("kg-config");
+  var KG = window.KG = config ? JSON.parse(config.textContent) : {};
   var ta = document.getElementById("query");
   var code = document.getElementById("highlight");
   var status = document.getElementById("status");
@@ -53,7 +56,7 @@
 
   // IRIs minted under the dataset's base IRI have pages here (the base may name another host or port)
   function localLink(iri) {
-    var base = (window.KG && KG.base) || (window.location.origin + "/");
+    var base = KG.base || (window.location.origin + "/");
     if (iri.indexOf(base) !== 0 || iri.indexOf("#") >= 0) { return iri; }
     var rest = iri.slice(base.length);
     return /^(entity|doc|event|statement)\/./.test(rest) ? "/" + rest : iri;
@@ -62,11 +65,13 @@
   function cell(term) {
     var td = document.createElement("td");
     if (!term) { return td; }
-    if (term.type === "uri") {
+    if (term.type === "uri" && /^https?:/i.test(term.value)) {
       var a = document.createElement("a");
       a.href = localLink(term.value);
       a.textContent = term.value;
       td.appendChild(a);
+    } else if (term.type === "uri") {
+      td.textContent = term.value;  // only http(s) IRIs become links: never javascript:, data:, ...
     } else if (term.type === "bnode") {
       td.textContent = "_:" + term.value;
     } else if (term.type === "triple") {
@@ -154,5 +159,5 @@
   }
   document.getElementById("query-form").addEventListener("submit", run);
   ta.addEventListener("keydown", function (e) { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { run(e); } });
-  if (window.KG && KG.autorun) { run(); }
+  if (KG.autorun) { run(); }
 })();
