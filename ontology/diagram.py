@@ -26,7 +26,7 @@ CK = "https://w3id.org/conflict-kg/ontology#"
 PREFIXES = {CK: "", "http://semanticweb.cs.vu.nl/2009/11/sem/": "sem:", "http://www.w3.org/ns/prov#": "prov:",
             "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#": "nif:",
             "http://groundedannotationframework.org/gaf#": "gaf:", "http://purl.org/dc/terms/": "dcterms:",
-            "http://www.w3.org/2001/XMLSchema#": "xsd:"}
+            "http://www.w3.org/2001/XMLSchema#": "xsd:", "http://www.w3.org/2004/02/skos/core#": "skos:"}
 MODE_OF, PLOVER_CODE = URIRef(CK + "modeOf"), URIRef(CK + "ploverCode")
 EXTERNAL = 'shape=box, style="rounded,filled", fillcolor="#eeeeee", color="#999999", fontcolor="#555555"'
 
@@ -94,6 +94,9 @@ def to_dot(g: Graph, terms: set[URIRef] | None = None, title: str = "Conflict-ne
                         external.add(end)
                 out.append(f"  {_id(c)} -> {_id(sup)};")
     for a, b in sorted({tuple(sorted((a, b), key=str)) for a, b in g.subject_objects(OWL.disjointWith)}, key=str):
+        if a not in drawn_classes and b not in drawn_classes:
+            continue
+        external.update(x for x in (a, b) if x not in drawn_classes)
         out.append(f'  {_id(a)} -> {_id(b)} [dir=none, style=dashed, color="#cc3333", constraint=false];')
 
     out.append('  subgraph cluster_properties { label="Properties"; style=rounded; color="#8888bb";')
