@@ -319,3 +319,94 @@ def test_plover_diagram_draws_every_type(g):
     assert "PLOVER FIGHT" in dot and "agentOf ∘ threatenedParty" in dot
     assert '"Capture"' in dot  # today's classes under their PLOVER type, drawn grey
     assert (ROOT / "ontology" / "plover.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+
+
+# ------------------------------------------------------------------------------------------ the lexicon
+@pytest.fixture(scope="module")
+def lexicon() -> dict:
+    return tomllib.loads(LEXICON.read_text(encoding="utf-8"))
+
+
+def modes_of(g: Graph, cls: URIRef) -> set[str]:
+    """The modes an event of ``cls`` may take: those of its own type and the types above it."""
+    above = supers(g, cls)
+    return {str(g.value(m, SKOS.notation)) for m in concepts(g, MODES) if g.value(m, CK.modeOf) in above}
+
+
+def entries(lexicon: dict):
+    """(kind, lemma, condition, entry) for every trigger word of the lexicon."""
+    for e in lexicon["trigger"]:
+        for kind, cond_key in (("verbs", "with"), ("nouns", "noun_with"), ("phrases", None)):
+            cond = (frozenset(e.get(cond_key, [])) if cond_key else frozenset(),
+                    frozenset(e.get("subj_with", [])) if kind == "verbs" else frozenset())
+            for lemma in e.get(kind, []):
+                yield kind, lemma, cond, e
+
+
+SLOT = re.compile(r"(subj|obj|iobj|poss|poss-of|between|compound|none|prep:[a-z]+)")
+
+
+def test_lexicon_names_only_what_the_ontology_has(g, lexicon):
+    types = plover_types(g)
+    cameo = {str(g.value(c, SKOS.notation)): c for c in concepts(g, CAMEO)}
+    contexts = {str(g.value(c, SKOS.notation)) for c in concepts(g, CONTEXTS)}
+    assert lexicon["version"] == 1
+    for e in lexicon["trigger"]:
+        cls = types[e["type"]]
+        assert e.get("mode", "") == "" or e["mode"] in modes_of(g, cls), e
+        if "cameo" in e:  # the code converts to this type, or to a type above or below it
+            target = g.value(cameo[e["cameo"]], CK.ploverType)
+            assert target in supers(g, cls) or cls in supers(g, target), e
+        assert set(e.get("context", [])) <= contexts, e
+        frame = {**lexicon["defaults"]["verb"], **{k: e[k] for k in ("source", "target") if k in e}}
+        for slot in frame["source"] + frame["target"]:
+            assert SLOT.fullmatch(slot), (slot, e)
+        assert e.get("verbs") or e.get("nouns") or e.get("phrases"), e
+    for name, emb in lexicon["embedding"].items():
+        cls = types[emb["type"]]
+        for key, mode in emb["complement"].items():
+            assert key == "*" or key.split(".")[0] in types, (name, key)
+            assert mode == "" or mode in modes_of(g, cls), (name, mode)
+
+
+def test_lexicon_has_no_duplicate_or_conflicting_trigger(lexicon):
+    seen: dict[tuple, list] = {}
+    for kind, lemma, cond, e in entries(lexicon):
+        assert lemma == lemma.lower().strip() and "  " not in lemma, lemma
+        seen.setdefault((kind, lemma), []).append((cond, e["type"], e.get("mode", "")))
+    problems = []
+    for (kind, lemma), senses in seen.items():
+        defaults = [s for s in senses if not any(s[0])]
+        if len(defaults) > 1:
+            problems.append(f"{kind} {lemma!r}: {len(defaults)} unconditional senses {[s[1:] for s in defaults]}")
+        conditional = [s for s in senses if any(s[0])]
+        for i, (a, *_ta) in enumerate(conditional):
+            for b, *_tb in conditional[i + 1:]:
+                if (a[0] & b[0]) or (a[1] & b[1]) or (not a[0] and not b[0] and not (a[1] and b[1])):
+                    problems.append(f"{kind} {lemma!r}: overlapping conditions {sorted(a[0] & b[0])}")
+    assert not problems, problems
+    triggers = {lemma for kind, lemma, _c, _e in entries(lexicon) if kind != "verbs"}
+    assert not triggers & set(lexicon["negative"]["phrases"])
+    for verb, objects in lexicon["negative"]["verb_objects"].items():
+        conditions = set().union(*(c[0] for k, lemma, c, _e in entries(lexicon) if k == "verbs" and lemma == verb))
+        assert not conditions & set(objects), verb
+
+
+def test_lexicon_covers_every_plover_type_and_most_modes(g, lexicon):
+    types = plover_types(g)
+    covered = {e["type"] for e in lexicon["trigger"]}
+    for code, cls in types.items():
+        if (cls, OWL.deprecated, Literal(True)) in g:
+            assert code not in covered
+            continue
+        below = {c for c, other in types.items() if cls in supers(g, other)}
+        assert below & covered, code
+    for code in covered:
+        words = sum(len(e.get(k, [])) for e in lexicon["trigger"] if e["type"] == code
+                    for k in ("verbs", "nouns", "phrases"))
+        assert words >= 8, code
+    used = {(e["type"], e["mode"]) for e in lexicon["trigger"] if e.get("mode")}
+    all_modes = {(str(g.value(g.value(m, CK.modeOf), CK.ploverCode)), str(g.value(m, SKOS.notation)))
+                 for m in concepts(g, MODES)}
+    assert len(used) >= 0.6 * len(all_modes), sorted(all_modes - used)
+    assert {"THREATEN", "DEMAND", "REJECT", "AGREE"} <= set(lexicon["embedding"])
