@@ -410,3 +410,70 @@ def test_lexicon_covers_every_plover_type_and_most_modes(g, lexicon):
                  for m in concepts(g, MODES)}
     assert len(used) >= 0.6 * len(all_modes), sorted(all_modes - used)
     assert {"THREATEN", "DEMAND", "REJECT", "AGREE"} <= set(lexicon["embedding"])
+
+
+# ------------------------------------------------------------------------------------------ the dev set
+@pytest.fixture(scope="module")
+def dev():
+    return load_module("plover_dev_scorable", DEV / "scorable.py")
+
+
+MODALITIES = {"asserted", "negated", "hypothetical", "intended", "conditional"}
+
+
+def test_dev_set_size_and_spread(g, dev):
+    sentences = dev.load()
+    assert len({s["id"] for s in sentences}) == len(sentences)
+    asserted = [e for s in sentences for e in s["events"] if e["modality"] == "asserted"]
+    with_event = [s for s in sentences if any(e["modality"] == "asserted" for e in s["events"])]
+    assert len(with_event) >= 150 and sum(1 for s in sentences if not s["events"]) >= 40
+    counts = {code: sum(1 for e in asserted if e["type"] == code) for code in plover_types(g)}
+    for code, n in counts.items():
+        if code not in ("ACCUSE", "CRIME"):  # ACCUSE is coded as DISAPPROVE or INVESTIGATE; CRIME is dropped
+            assert n >= 8, code
+    assert any(len(e["source"]) > 1 for e in asserted) and any(len(e["target"]) > 1 for e in asserted)
+    assert {e["modality"] for s in sentences for e in s["events"]} == MODALITIES
+
+
+def test_dev_set_annotations_are_valid_and_anchored(g, dev):
+    types = plover_types(g)
+    cameo = {str(g.value(c, SKOS.notation)): c for c in concepts(g, CAMEO)}
+    contexts = {str(g.value(c, SKOS.notation)) for c in concepts(g, CONTEXTS)}
+    for s in dev.load():
+        for e in s["events"]:
+            where = (s["id"], e["type"])
+            cls = types[e["type"]]
+            assert e["mode"] == "" or e["mode"] in modes_of(g, cls), where
+            assert set(e["context"]) <= contexts, where
+            if e["cameo"]:
+                target = g.value(cameo[e["cameo"]], CK.ploverType)
+                assert target in supers(g, cls) or cls in supers(g, target), where
+            assert e["modality"] in MODALITIES and e["source"], where
+            for text in [e["trigger"], *e["source"], *e["target"]]:
+                assert text in s["text"], (where, text)
+
+
+def test_dev_set_scorable_files_match_the_source(dev):
+    sentences = dev.load()
+    assert json.loads(dev.GSR.read_text(encoding="utf-8")) == dev.gsr_records(sentences)
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in dev.TEXTS.glob("*.txt")}
+    assert texts == {s["id"]: s["text"] + "\n" for s in sentences}
+
+
+def test_dev_set_counts_false_events_on_empty_sentences(dev, tmp_path):
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text('{"doc": "texts/pd-none-01.txt", "subject": "x", "plover": "FIGHT"}\nnot json\n'
+                    '{"doc": "pd-agree-01.txt", "subject": "Armenia"}\n', encoding="utf-8")
+    hits, n = dev.false_events(pred, dev.load())
+    assert hits == 1 and n >= 40
+
+
+@pytest.mark.skipif(not GOLD.exists(), reason="the PLOVER gold records live in ../shared/dev")
+def test_dev_set_shares_no_text_with_the_gold_records(dev):
+    def grams(text: str) -> set[tuple[str, ...]]:
+        words = re.findall(r"\w+", text.lower())
+        return {tuple(words[i:i + 7]) for i in range(len(words) - 6)}
+
+    gold = set().union(*(grams(r["text"]) for r in json.loads(GOLD.read_text(encoding="utf-8"))))
+    copied = [s["id"] for s in dev.load() if grams(s["text"]) & gold]
+    assert not copied, copied
