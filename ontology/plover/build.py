@@ -1,7 +1,7 @@
-"""Write ontology/plover.ttl from ontology/plover/plover.toml and CAMEO2PLOVER-2021.txt.
+"""Write ontology/plover.ttl and the PLOVER part of ontology/shapes.ttl from plover.toml and the CAMEO table.
 
-``python ontology/plover/build.py`` regenerates the module; ``python ontology/plover/build.py --check``
-exits 1 when the committed file differs from what the data gives (tests run the same comparison).
+``python ontology/plover/build.py`` regenerates both; ``python ontology/plover/build.py --check`` exits 1
+when a committed file differs from what the data gives (tests run the same comparison).
 
 The module holds the PLOVER event types as OWL classes under ``ck:PloverEvent`` (each with a role for its
 target and a binary shortcut derived by a property chain, as in conflict.ttl), the modes and contexts as
