@@ -106,6 +106,14 @@ def test_every_type_of_the_reference_and_the_table_is_a_class_under_sem_event(g)
     assert (types["CRIME"], OWL.deprecated, Literal(True)) in g
 
 
+def test_module_is_a_labelled_ontology_importing_the_core(g):
+    module = URIRef("https://w3id.org/conflict-kg/ontology/plover")
+    assert (module, RDF.type, OWL.Ontology) in g
+    assert (module, OWL.imports, URIRef("https://w3id.org/conflict-kg/ontology")) in g
+    for prop in (RDFS.label, RDFS.comment):
+        assert [v for v in g.objects(module, prop) if v.language == "en"], prop
+
+
 def test_version_differences_are_subclasses(g):
     t = plover_types(g)
     assert t["ASSAULT"] in supers(g, t["FIGHT"])
