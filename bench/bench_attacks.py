@@ -6,6 +6,10 @@ the slow-client, long-query, one-client flood and memory attacks run — the wor
 the same ASK on the idle server measured in this run. Every loop is bounded in count and time; all traffic
 stays on 127.0.0.0/8.
 
+Before the server starts, ``worker_replacement`` measures what a killed query worker costs the next query: an
+ASK sent right after a query was stopped at its time limit (its worker killed and replaced), idle and while
+two long queries keep both cores busy, against the same ASK on a warm worker.
+
     python -m bench --only attacks [--quick]
 """
 
@@ -316,6 +320,62 @@ def memory(port: int, cfg: dict) -> dict:
             "memory_503": sum(1 for s, b in replies if s == 503 and b"memory" in b), "ask_under_attack": out}
 
 
+def worker_replacement(rounds: int) -> dict:
+    """An ASK right after a query stopped at its time limit, in a one-worker pool: the ASK waits for the
+    replacement worker (and its opening of the store). Idle, and with two long queries running in another
+    pool."""
+    from server.executor import QueryPool, QueryTask
+
+    ask = QueryTask(query=CHEAP, result_format="json")
+
+    def after_kills(pool: QueryPool) -> list[float]:
+        out = []
+        for _ in range(rounds):
+            try:
+                pool.run(QueryTask(query=LONG, result_format="json"), timeout=0.05)
+            except Exception:  # noqa: BLE001 - stopped at the limit: that is the point
+                pass
+            t0 = time.perf_counter()
+            pool.run(ask)
+            out.append(time.perf_counter() - t0)
+        return out
+
+    def ms(values: list[float]) -> dict:
+        return {"p50_ms": round(statistics.median(values) * 1000, 1), "worst_ms": round(max(values) * 1000, 1)}
+
+    pool = QueryPool(STORE, size=1, max_workers=1, timeout=30)
+    load = QueryPool(STORE, size=2, timeout=30)
+    stop = threading.Event()
+
+    def busy(_: int) -> None:
+        while not stop.is_set():
+            try:
+                load.run(QueryTask(query=LONG, result_format="json"), timeout=3)
+            except Exception:  # noqa: BLE001 - stopped at the limit
+                pass
+
+    try:
+        pool.run(ask)
+        warm = []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            pool.run(ask)
+            warm.append(time.perf_counter() - t0)
+        idle = after_kills(pool)
+        threads = in_threads(2, busy)
+        time.sleep(1.0)
+        loaded = after_kills(pool)
+        stop.set()
+        for t in threads:
+            t.join(timeout=10)
+    finally:
+        stop.set()
+        pool.close()
+        load.close()
+    return {"warm_ask": ms(warm), "ask_after_kill_idle": ms(idle), "ask_after_kill_two_long_queries": ms(loaded),
+            "after_kill_ratio_to_warm_p50": round(statistics.median(idle) / statistics.median(warm), 1)}
+
+
 # ------------------------------------------------------------------------------------------ main
 STORE = ""
 
@@ -328,6 +388,8 @@ def main(quick: bool = False) -> dict:
     with Store(STORE) as store:
         fill_store(store, cfg["triples"])
         catch_up_inferences(store)
+    replacement = worker_replacement(10)
+    print(f"  worker replacement: {replacement}", flush=True)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -358,7 +420,8 @@ def main(quick: bool = False) -> dict:
                    "worst_ask_ratio_to_idle_worst": {k: round(v / ref, 1) for k, v in worst.items() if v}}
         for name, r in results.items():
             print(f"  {name}: {r['held']}/{r['attempts']} held", flush=True)
-        return {"summary": summary, "reference": reference, "categories": results}
+        return {"summary": summary, "reference": reference, "worker_replacement": replacement,
+                "categories": results}
     finally:
         listener.close()
         proc.send_signal(signal.SIGTERM)

@@ -16,7 +16,10 @@ switch it off), so the worker process itself is made unable to reach anything:
 - **memory**: ``RLIMIT_DATA`` caps the private writable memory (heap, anonymous maps); ``RLIMIT_AS`` is not
   used because RocksDB and glibc reserve far more address space than they touch.
 
-Each mechanism the kernel lacks is reported as a warning and the others still apply.
+Each mechanism the kernel lacks is reported as a warning and the others still apply. All of them are kept
+across ``fork`` (the namespace, the seccomp filter, the Landlock domain, no_new_privs, the rlimit): the query
+fork server (``_worker.py``) confines itself once and every worker it forks is confined from its first
+instruction.
 """
 
 from __future__ import annotations

@@ -1,13 +1,27 @@
-"""A query worker process: ``python -I _worker.py FD CONFIG_JSON``.
+"""Query workers: ``python -I _worker.py FD CONFIG_JSON`` starts the *fork server* that makes them.
 
-Standalone on purpose (stdlib + pyoxigraph only, no package imports): it starts in ~0.1 s, so a worker killed
-at the time limit is replaced quickly, and it never re-imports the server's main module. Right after its
-imports it confines itself (``_sandbox.confine``: no network, files only beneath the folders CONFIG_JSON
-names, a memory cap) and says ``("ready", warnings)``; only then does it read tasks.
+Standalone on purpose (stdlib + pyoxigraph only, no package imports), so it never re-imports the server's
+main module. The fork server imports everything once, confines itself (``_sandbox.confine``: no network,
+files only beneath the folders CONFIG_JSON names, a memory cap), says ``("ready", warnings)`` on its control
+socket FD, and then forks one worker per request. A fork of this already imported, already confined process
+is ready in a few milliseconds where starting ``python`` takes 0.1–1 s (more on a loaded machine), so a worker
+killed at the time limit or preempted is replaced at once; and every worker inherits the confinement
+(network namespace, seccomp filter, Landlock domain, no_new_privs, RLIMIT_DATA all survive ``fork``) without
+applying it itself.
 
-It talks to the server over the socket FD with :mod:`multiprocessing.connection` framing (``send_bytes`` /
-``recv_bytes`` of plain pickles): it receives ``(store_path, task_dict)`` (it reopens when the path changes: a
-new snapshot) and answers ``("ok", (kind, body, rows, truncated))`` or ``(error_kind, message)``. A task is a
+The control socket (``SOCK_SEQPACKET``: one pickle per message) carries:
+
+- ``("fork",)`` with one end of a fresh socket pair attached (``SCM_RIGHTS``): the fork server forks a worker
+  that serves on it and answers ``("forked", pid)`` with a pidfd of the worker attached, through which the
+  server signals it (a pidfd never reaches a recycled pid);
+- ``("status", pid)``: the worker's exit status once it ended (``Popen.returncode`` style: ``-signal`` when
+  killed), ``None`` while it runs or when forgotten. The fork server is the workers' parent and reaps them;
+- end of file: the server is gone; the fork server kills the workers still running and exits.
+
+A worker talks to the server over its own socket with :mod:`multiprocessing.connection` framing (``send_bytes``
+/ ``recv_bytes`` of plain pickles): it receives ``(store_path, task_dict)`` (it reopens when the path changes: a
+new snapshot) and answers ``("ok", (kind, body, rows, truncated))`` or ``(error_kind, message)``;
+``(store_path, None)`` only opens the store (a new worker does that before its first query arrives). A task is a
 query, an update to try (``update``), or an RDF upload to parse (``parse``: the data, its format and base
 IRI; the answer is N-Triples). Per query it only unpickles, evaluates, serializes and pickles: no imports, no
 file-system checks, and the cyclic garbage collector does not rescan what was loaded at start-up
@@ -20,7 +34,11 @@ import gc
 import json
 import os
 import pickle
+import signal
+import socket
 import sys
+import traceback
+from multiprocessing.connection import Connection
 from typing import Any
 
 import pyoxigraph as ox
@@ -170,6 +188,12 @@ def serve(conn) -> None:
         if msg is None:
             return
         path, task = msg
+        if task is None:  # open the store ahead of the first query (a spare worker): no answer
+            try:
+                store, opened = ox.Store.read_only(path), path
+            except Exception:  # noqa: BLE001 - the first query reopens it and reports the error
+                store = opened = None
+            continue
         if task.get("parse") is not None:
             if not _send(conn, parse_upload(task)):
                 return
@@ -194,12 +218,87 @@ def serve(conn) -> None:
             return
 
 
-if __name__ == "__main__":
-    from multiprocessing.connection import Connection
+# --------------------------------------------------------------------------- the fork server
+_REMEMBERED_EXITS = 1024  # exit statuses kept for the server to ask about (the oldest are forgotten)
 
-    connection = Connection(int(sys.argv[1]))
+
+def _message(sock: socket.socket, reply: tuple, fds: list[int] = ()) -> None:
+    socket.send_fds(sock, [pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)], list(fds))
+
+
+def _reap(children: set[int], exits: dict[int, int]) -> None:
+    """Collect the workers that ended (without waiting), keeping their exit status."""
+    while children:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        children.discard(pid)
+        exits[pid] = os.waitstatus_to_exitcode(status)
+        if len(exits) > _REMEMBERED_EXITS:
+            del exits[next(iter(exits))]
+
+
+def _worker_main(control: socket.socket, fd: int) -> None:
+    """In a freshly forked worker: drop the control socket, serve on ``fd``, and exit without running the
+    fork server's clean-up (``os._exit``)."""
+    code = 0
+    try:
+        control.close()
+        serve(Connection(fd))
+    except BaseException:  # noqa: BLE001 - reported on stderr, then the worker ends
+        traceback.print_exc()
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def fork_server(control: socket.socket, warnings: list[str]) -> None:
+    """Fork a worker per request on ``control`` until it closes (see the module docstring)."""
+    children: set[int] = set()
+    exits: dict[int, int] = {}
+    gc.freeze()  # forked workers share what was imported: keep it out of every process's collections
+    try:
+        _message(control, ("ready", warnings))
+        while True:
+            data, fds, _, _ = socket.recv_fds(control, 1 << 16, 1)
+            if not data:
+                return
+            _reap(children, exits)
+            request = pickle.loads(data)
+            if request[0] == "fork" and len(fds) == 1:
+                pid = os.fork()
+                if pid == 0:
+                    _worker_main(control, fds[0])
+                os.close(fds[0])
+                children.add(pid)
+                pidfd = os.pidfd_open(pid)
+                try:
+                    _message(control, ("forked", pid), [pidfd])
+                finally:
+                    os.close(pidfd)
+            else:
+                for fd in fds:
+                    os.close(fd)
+                if request[0] == "status":
+                    _message(control, ("status", exits.get(request[1])))
+    except OSError:
+        return  # the server is gone
+    finally:
+        for pid in children:  # no server: nobody will collect their answers (a long query would run on)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+if __name__ == "__main__":
+    # Ctrl-C in a terminal reaches the whole process group: the server stops the workers, not the signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    control_socket = socket.socket(fileno=int(sys.argv[1]))
     config = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
-    warnings = _sandbox.confine(readable=config.get("readable", []), writable=config.get("writable", []),
-                                memory_bytes=config.get("memory_bytes"))
-    if _send(connection, ("ready", warnings)):
-        serve(connection)
+    fork_server(control_socket, _sandbox.confine(readable=config.get("readable", []),
+                                                 writable=config.get("writable", []),
+                                                 memory_bytes=config.get("memory_bytes")))

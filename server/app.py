@@ -15,8 +15,8 @@ Configuration keys (``config=`` or environment):
 ``KG_MAX_QUERY_MEMORY`` bytes of memory one query worker may use (default 2 GiB or an eighth of the machine's
                       memory; env KG_MAX_QUERY_MEMORY, e.g. ``512M``, ``2G``): a query over it gets a 503
 ``KG_CLIENT_QUERIES`` queries one client address may run at once (default 2; env KG_CLIENT_QUERIES)
-``KG_PREEMPT_AFTER``  seconds after which a running query may be stopped to serve waiting clients once the pool
-                      is at KG_MAX_WORKERS (default 1; env KG_PREEMPT_AFTER)
+``KG_PREEMPT_AFTER``  seconds after which a running query is a long one, which a light client waiting may stop
+                      once the pool is at KG_MAX_WORKERS (default 0.25; env KG_PREEMPT_AFTER; see executor.py)
 ``KG_MAX_HEADER``     cap on one request header's length in bytes (default 8192): 431 beyond
 
 HTML responses carry a Content-Security-Policy (scripts and styles only from this server, no inline script,
@@ -86,7 +86,7 @@ def create_app(store_path: str | None = None, *, store: Store | None = None, bas
         KG_MAX_WORKERS=int(_env_float("KG_MAX_WORKERS", 0)) or None,
         KG_MAX_QUERY_MEMORY=parse_size(os.environ.get("KG_MAX_QUERY_MEMORY") or default_memory_bytes()),
         KG_CLIENT_QUERIES=int(_env_float("KG_CLIENT_QUERIES", 2)),
-        KG_PREEMPT_AFTER=_env_float("KG_PREEMPT_AFTER", 1.0),
+        KG_PREEMPT_AFTER=_env_float("KG_PREEMPT_AFTER", 0.25),
         KG_MAX_HEADER=8192,
         MAX_CONTENT_LENGTH=10 * 1024 * 1024,
     )

@@ -24,23 +24,32 @@ kills a worker creating a socket, Landlock), files only beneath the store or its
 (``memory_bytes``, RLIMIT_DATA). A worker killed by the filter or dying at the memory cap is replaced like a
 timed-out one, and the client gets a clear error (400 / 503).
 
-Fairness, so that no client takes the service down for the others:
+Workers are forked by a *fork server* (``_worker.py``), a process that imported pyoxigraph and confined itself
+once: a new worker inherits the confinement and is ready in a few milliseconds (starting a Python process
+takes 0.1–1 s), and opens the store as soon as it is forked, so replacing a killed worker costs a client
+nothing it would notice.
+
+Fairness, so that no client takes the service down for the others. A query running longer than
+``preempt_after`` seconds (default 0.25) is a *long* one; what a client's queries ran beyond that (all of it for
+a query that was stopped) is its *long-query time*, halving every 30 s; a client with ``preempt_after`` seconds
+of it is *heavy*. A client of cheap lookups stays at zero however many it sends.
 - a client (``client=``, the remote address) runs at most ``per_client`` tasks at once; more wait their turn
   (at most ``per_client_queue`` waiting: past that they are refused at once, so one client cannot hold every
   server thread);
-- waiting tasks are served in order of how many tasks their client already runs, then of the worker time it
-  used lately (decaying), then of arrival — newest first once the oldest has waited ``preempt_after``
-  seconds (overload: adaptive LIFO);
+- waiting tasks are served in order of how many tasks their client already runs, then of its long-query
+  time, then of arrival — newest first once the oldest has waited ``preempt_after`` seconds (overload:
+  adaptive LIFO);
 - when every worker is busy the pool grows, up to ``max_workers`` running tasks (each worker capped at
-  ``memory_bytes``), and one spare worker is kept started ahead of need, so a cheap lookup never waits for a
-  long query to end nor for a worker to start; extra workers stop after a minute without work;
-- a task running longer than a second is moved to a lower CPU priority (nice 10), so cheap lookups sharing
-  the cores with long queries still get most of the CPU;
-- a client that used more than ``preempt_after`` worker-seconds lately may not take the last free slot: it is
-  kept for light clients;
-- at ``max_workers``, a waiting task *preempts* the task that has run longest, once that one has run
-  ``preempt_after`` seconds: its worker is killed, its client gets a 503 and the waiting task takes the
-  spare (load shedding that favours short queries when long ones fill the server).
+  ``memory_bytes``), and one spare worker is kept forked with the store open; extra workers stop after a
+  minute without work;
+- a long query is moved to a lower CPU priority (nice 10), so cheap lookups sharing the cores with long
+  queries still get most of the CPU;
+- a heavy client may not take the last free slot: it is kept for light clients;
+- at ``max_workers``, a light client's waiting task *preempts* the task that has run longest, once that one
+  has run ``preempt_after`` seconds, of a client with more long-query time: its worker is killed, its client
+  gets a 503 (and is charged the whole run, so it is heavy from then on) and the waiting task takes the
+  spare. Load shedding that favours short queries when long ones fill the server: a cheap lookup waits at
+  most about ``preempt_after`` seconds for a worker.
 """
 
 from __future__ import annotations
@@ -127,22 +136,183 @@ def execute(store, task: QueryTask) -> QueryOutput:
 
 
 # --------------------------------------------------------------------------- the pool (in the server)
-class _Worker:
-    """One worker process (``server/_worker.py``) and our end of its socket."""
+class _ForkedProcess:
+    """A ``Popen``-like handle on a worker forked by the fork server. It is not our child: the fork server
+    reaps it and tells its exit status; we signal it through a pidfd, which never reaches a recycled pid."""
+
+    def __init__(self, pid: int, pidfd: int, forks: _ForkServer):
+        self.pid = pid
+        self.returncode: int | None = None
+        self._pidfd = pidfd
+        self._forks = forks
+
+    def _ended(self, timeout: float | None) -> bool:
+        if self._pidfd < 0:
+            return True
+        ms = -1 if timeout is None else max(0, math.ceil(timeout * 1000))
+        p = select.poll()
+        p.register(self._pidfd, select.POLLIN)
+        return bool(p.poll(ms))  # a pidfd is readable once the process has ended
+
+    def poll(self) -> int | None:
+        if self.returncode is None and self._ended(0):
+            self.returncode = self._forks.exit_status(self.pid)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if not self._ended(timeout):
+            raise subprocess.TimeoutExpired(f"query worker {self.pid}", timeout or 0)
+        return self.poll()  # type: ignore[return-value]  # ended: never None
+
+    def kill(self) -> None:
+        if self._pidfd >= 0:
+            try:
+                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def close(self) -> None:
+        if self._pidfd >= 0:
+            os.close(self._pidfd)
+            self._pidfd = -1
+
+
+class _ForkServer:
+    """The confined process that forks the query workers (``server/_worker.py``; see its docstring), started
+    once per pool and again if it dies. :meth:`fork` is a round trip of a few milliseconds."""
 
     def __init__(self, config: str):
-        parent, child = socket.socketpair()
+        self._config = config
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+        self._control: socket.socket | None = None
+        self._ready = False  # it said ("ready", warnings)
+        self.warnings: list[str] = []
+
+    def _request(self, msg: tuple, fds: list[int] = (), timeout: float = 10.0) -> tuple[tuple, list[int]]:
+        """Send ``msg`` and read the answer. Call with ``_lock``. A fork server that fails to answer is killed
+        (the workers it forked go on serving: they are not tied to it) so that no late answer is mistaken for
+        the next one."""
+        if self._control is None:
+            raise EOFError("the query fork server is not running")
         try:
-            self.process = subprocess.Popen([sys.executable, "-I", _WORKER_SCRIPT, str(child.fileno()), config],
-                                            pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL,
-                                            env={**os.environ, "RUST_BACKTRACE": "0"})
+            self._control.settimeout(timeout)
+            socket.send_fds(self._control, [pickle.dumps(msg)], list(fds))
+            data, got, _, _ = socket.recv_fds(self._control, 1 << 16, 1)
+            if not data:
+                raise EOFError("the query fork server ended")
+        except (OSError, EOFError):
+            self._stop(kill=True)
+            raise
+        return pickle.loads(data), got
+
+    def launch(self) -> None:
+        """Start the fork server process, not waiting for it (:meth:`start` does)."""
+        with self._lock:
+            if self._process is None:
+                self._launch()
+
+    def _launch(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self._process = subprocess.Popen([sys.executable, "-I", _WORKER_SCRIPT, str(theirs.fileno()), self._config],
+                                             pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                                             env={**os.environ, "RUST_BACKTRACE": "0"})
         finally:
-            child.close()
-        self.conn = Connection(parent.detach())
+            theirs.close()
+        self._control = ours
+        self._ready = False
+
+    def _running(self, timeout: float) -> None:
+        """Make sure the fork server runs and has confined itself (its ``("ready", warnings)``), starting it
+        when it is not running. Call with ``_lock``."""
+        if self._process is not None and self._process.poll() is None and self._ready:
+            return
+        if self._process is None or self._process.poll() is not None:
+            self._stop()
+            self._launch()
+        assert self._control is not None
+        self._control.settimeout(timeout)
+        try:
+            data = self._control.recv(1 << 16)
+        except OSError:
+            data = b""
+        if not data:
+            self._stop(kill=True)
+            raise QueryError(f"the query workers could not start within {timeout:g} s")
+        self.warnings = pickle.loads(data)[1]
+        self._ready = True
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start the fork server unless it runs; wait until it has confined itself."""
+        with self._lock:
+            self._running(timeout)
+
+    def fork(self) -> _Worker:
+        """A new worker, forked from the fork server (restarted first if it died)."""
+        ours, theirs = socket.socketpair()
+        try:
+            with self._lock:
+                try:
+                    self._running(60.0)
+                    (_, pid), pidfds = self._request(("fork",), [theirs.fileno()])
+                except (OSError, EOFError):  # it died since the last fork: once more with a fresh one
+                    self._running(60.0)
+                    try:
+                        (_, pid), pidfds = self._request(("fork",), [theirs.fileno()])
+                    except (OSError, EOFError) as e:
+                        raise QueryError(f"the query fork server does not answer ({e})") from None
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        return _Worker(ours, _ForkedProcess(pid, pidfds[0], self))
+
+    def exit_status(self, pid: int) -> int:
+        """How worker ``pid``, which has ended, ended; ``-SIGKILL`` when the fork server does not know (it was
+        restarted since, or forgot)."""
+        for _ in range(20):  # it reaps before answering: only a worker that ended this instant is not there yet
+            with self._lock:
+                try:
+                    (_, code), _ = self._request(("status", pid), timeout=2.0)
+                except (OSError, EOFError):
+                    return -signal.SIGKILL
+            if code is not None:
+                return code
+            time.sleep(0.005)
+        return -signal.SIGKILL
+
+    def _stop(self, kill: bool = False) -> None:
+        """Stop the fork server: gently (end of file on its control socket: it kills its remaining workers and
+        exits) or, ``kill``, at once (its workers go on)."""
+        if kill and self._process is not None:
+            self._process.kill()
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        if self._process is not None:
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+
+class _Worker:
+    """One forked worker process and our end of its socket."""
+
+    def __init__(self, sock: socket.socket, process: _ForkedProcess):
+        self.process = process
+        self.conn = Connection(sock.detach())
         # one poll object per worker (a worker serves one request at a time): no selector built per request
         self._poller = select.poll()
         self._poller.register(self.conn.fileno(), select.POLLIN)
-        self.ready = False  # it said ("ready", warnings) once confined
         self.demoted = False  # runs at a lower CPU priority (a long query)
         self.preempted = False
         self.idle_since = time.monotonic()
@@ -158,13 +328,17 @@ class _Worker:
     def recv(self):
         return pickle.loads(self.conn.recv_bytes())
 
-    def kill(self) -> None:
-        try:
-            self.process.kill()
-            self.process.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
+    def close(self) -> None:
         self.conn.close()
+        self.process.close()
+
+    def kill(self) -> None:
+        self.process.kill()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.close()
 
     def stop(self) -> None:
         try:
@@ -173,7 +347,7 @@ class _Worker:
             pass
         try:
             self.process.wait(timeout=2)
-            self.conn.close()
+            self.close()
         except subprocess.TimeoutExpired:
             self.kill()
 
@@ -188,8 +362,9 @@ class _Ticket:
 _POOLS: weakref.WeakSet[QueryPool] = weakref.WeakSet()
 _ACTIVE_SNAPSHOT_DIRS: set[str] = set()
 _EXTRA_IDLE_SECONDS = 60.0
-_DEMOTE_AFTER = 1.0  # seconds: a query running longer is a long one
+_DEMOTE_AFTER = 0.25  # seconds: a query running longer is a long one
 _LONG_QUERY_NICE = 10
+_USAGE_HALF_LIFE = 30.0
 
 
 def _set_nice(w: _Worker, nice: int) -> bool:
@@ -199,7 +374,6 @@ def _set_nice(w: _Worker, nice: int) -> bool:
         return True
     except OSError:
         return False
-_USAGE_HALF_LIFE = 30.0
 
 
 class QueryPool:
@@ -210,7 +384,7 @@ class QueryPool:
 
     def __init__(self, path: str | os.PathLike[str], size: int = 4, timeout: float = 30.0, store=None, *,
                  max_workers: int | None = None, per_client: int = 2, per_client_queue: int = 8,
-                 memory_bytes: int | None = None, preempt_after: float = 1.0):
+                 memory_bytes: int | None = None, preempt_after: float = 0.25):
         self.path = str(path)
         self.size = max(1, size)
         self.max_workers = max(self.size, max_workers or self.size)
@@ -239,10 +413,13 @@ class QueryPool:
             _ACTIVE_SNAPSHOT_DIRS.add(self._snapshots)
             self.read_path = self._snapshot()
         # what a worker may touch: the snapshots (read-write: updates are tried there) or the store (read-only)
-        self._worker_config = json.dumps({
+        # (the snapshots folder exists before the fork server confines itself, so every later snapshot and
+        # trial copy, made inside it, is within its Landlock rules)
+        self._forks = _ForkServer(json.dumps({
             "readable": [] if self._snapshots else [str(Path(self.path).resolve())],
             "writable": [self._snapshots] if self._snapshots else [],
-            "memory_bytes": memory_bytes})
+            "memory_bytes": memory_bytes}))
+        self._forks.launch()  # its start-up (imports, confinement) overlaps the server's; waited for at first use
         self._cond = threading.Condition()
         self._idle: list[_Worker] = []  # last in, first out: warm workers first
         self._all: set[_Worker] = set()
@@ -251,7 +428,6 @@ class QueryPool:
         self._waiting: list[_Ticket] = []
         self._used: dict[str, tuple[float, float]] = {}  # client → (worker-seconds, when), decaying
         self._seq = 0
-        self._warned = False
         self._started = False
         self._closed = False
         _POOLS.add(self)
@@ -266,54 +442,103 @@ class QueryPool:
 
     # ------------------------------------------------------------------ workers (called with _cond held)
     def _spawn(self) -> _Worker:
-        w = _Worker(self._worker_config)
+        w = self._forks.fork()
         self._all.add(w)
+        try:
+            w.send((self.read_path, None))  # it opens the store now (20–40 ms), not when a query waits for it
+        except (OSError, ValueError):
+            pass  # already dead: found out when it is used
         return w
 
+    def _add_idle(self) -> None:
+        """Fork a worker ahead of need; when the fork server cannot start now, the next request that needs a
+        worker tries again (and reports it)."""
+        try:
+            self._idle.append(self._spawn())
+        except QueryError as e:
+            _log.warning("query worker not started: %s", e)
+
     def _start(self) -> None:
-        if not self._started:
+        """Start the fork server (on first use; it takes the time of a Python start-up, so not while holding
+        ``_cond``) and the first ``size`` workers."""
+        if self._started:
+            return
+        self._forks.start()
+        with self._cond:
+            if self._started or self._closed:
+                return
             self._started = True
+            for line in self._forks.warnings:
+                _log.warning("query worker sandbox: %s", line)
             for _ in range(self.size):
                 self._idle.append(self._spawn())
 
     def _usage(self, client: str, now: float) -> float:
-        """Worker-seconds ``client`` used recently (halving every ``_USAGE_HALF_LIFE`` seconds), counting the
-        tasks it runs now."""
-        used, when = self._used.get(client, (0.0, now))
-        running = sum(now - started for owner, started in self._busy.values() if owner == client and started)
-        return used * 0.5 ** ((now - when) / _USAGE_HALF_LIFE) + running
+        """The *long-query time* ``client`` used lately: what its queries ran beyond ``preempt_after`` (all of
+        it for a query that was stopped), halving every ``_USAGE_HALF_LIFE`` seconds, counting the queries it
+        runs now. A client of cheap lookups, however many, stays at 0."""
+        return self._usages(now, [client])[client]
+
+    def _usages(self, now: float, clients) -> dict[str, float]:
+        """:meth:`_usage` of each of ``clients`` and of every client running a task, in one pass."""
+        running: dict[str, float] = {}
+        for owner, started in self._busy.values():
+            running[owner] = running.get(owner, 0.0) + (max(0.0, now - started - self.preempt_after)
+                                                         if started else 0.0)
+        out = {}
+        for client in {*clients, *running}:
+            used, when = self._used.get(client, (0.0, now))
+            out[client] = used * 0.5 ** ((now - when) / _USAGE_HALF_LIFE) + running.get(client, 0.0)
+        return out
+
+    def _preemptible(self, now: float) -> list[tuple[float, _Worker, str]]:
+        """(started, worker, client) of the tasks that have run ``preempt_after`` seconds and were not stopped."""
+        return [(started, w, owner) for w, (owner, started) in self._busy.items()
+                if started is not None and now - started >= self.preempt_after and not w.preempted]
+
+    def _slot_for(self, heavy: bool) -> bool:
+        """Whether a worker is free for a client under the cap: a heavy one may not take the last."""
+        return len(self._busy) < self.max_workers - (1 if heavy and self.max_workers > 1 else 0)
 
     def _is_next(self, ticket: _Ticket) -> bool:
-        """Whether ``ticket`` goes first: its client is under its cap, and no eligible waiter's client runs
-        fewer tasks, nor used less worker time lately (to a tenth of a second: a client of long queries waits
-        behind one of cheap lookups). Among equals, first come first served — until the oldest has
-        waited ``preempt_after`` seconds: the server is then overloaded and the newest goes first (adaptive
-        LIFO), so a fresh request is not queued behind a backlog that will mostly time out anyway."""
-        eligible = [t for t in self._waiting if self._running.get(t.client, 0) < self.per_client]
-        if not eligible:
-            return False
+        """Whether ``ticket`` goes first among the waiting tasks whose client could get a worker now (under its
+        ``per_client`` cap, and a free slot or a task it may preempt: see :meth:`_take_worker`). Order: fewer
+        tasks running for the client, then less long-query time (to a tenth of a second: a client of long
+        queries waits behind one of cheap lookups), then first come first served — until the oldest has waited
+        ``preempt_after`` seconds: the server is then overloaded and the newest goes first (adaptive LIFO), so a
+        fresh request is not queued behind a backlog that will mostly time out anyway."""
         now = time.monotonic()
-        sign = -1 if now - min(t.since for t in eligible) > self.preempt_after else 1
-        return min(eligible, key=lambda t: (self._running.get(t.client, 0), round(self._usage(t.client, now), 1),
-                                            sign * t.seq)) is ticket
+        usage = self._usages(now, {t.client for t in self._waiting})
+        # a light client may preempt a task of a client with more long-query time than its own
+        most = max((usage[owner] for _, _, owner in self._preemptible(now)), default=-1.0)
+
+        def can_start(client: str) -> bool:
+            if self._running.get(client, 0) >= self.per_client:
+                return False
+            heavy = usage[client] >= self.preempt_after
+            return self._slot_for(heavy) or (not heavy and usage[client] < most)
+
+        startable = [t for t in self._waiting if can_start(t.client)]
+        if ticket not in startable:
+            return False
+        sign = -1 if now - min(t.since for t in self._waiting) > self.preempt_after else 1
+        return min(startable, key=lambda t: (self._running.get(t.client, 0), round(usage[t.client], 1),
+                                             sign * t.seq)) is ticket
 
     def _take_worker(self, client: str) -> _Worker | None:
-        """An idle worker (warm first) or a new one while fewer than ``max_workers`` run tasks, else None.
+        """An idle worker (warm first) or a new one (None if there is none for ``client`` after all); call when
+        :meth:`_is_next` said so.
 
-        A *heavy* client (one that used ``preempt_after`` worker-seconds lately) may not take the last slot:
-        it stays free for light clients, so a cheap lookup does not wait while long queries fill the pool.
-        At the cap, a light client preempts the task running longest (past ``preempt_after``) of a client
-        that used more worker time than itself."""
+        A *heavy* client (``preempt_after`` seconds of long-query time lately) may not take the last slot: it
+        stays free for light clients, so a cheap lookup does not wait while long queries fill the pool. At the
+        cap, a light client stops the task running longest, once that has run ``preempt_after`` seconds, of a
+        client with more long-query time than its own. That client is charged the whole run, so it is heavy
+        from then on: one preemption per fresh client, no ping-pong between long queries."""
         now = time.monotonic()
-        mine = self._usage(client, now)
-        heavy = mine >= self.preempt_after
-        if len(self._busy) >= self.max_workers - (1 if heavy and self.max_workers > 1 else 0):
-            if heavy:
-                return None
-            victims = [(started, w) for w, (owner, started) in self._busy.items()
-                       if started is not None and now - started >= self.preempt_after and not w.preempted
-                       and self._usage(owner, now) > mine + self.preempt_after]
-            if not victims:
+        usage = self._usages(now, [client])
+        if not self._slot_for(usage[client] >= self.preempt_after):
+            victims = [(started, w) for started, w, owner in self._preemptible(now) if usage[owner] > usage[client]]
+            if usage[client] >= self.preempt_after or not victims:
                 return None
             _, victim = min(victims, key=lambda v: v[0])
             victim.preempted = True
@@ -325,14 +550,14 @@ class QueryPool:
             if w.process.poll() is None:
                 return w
             self._all.discard(w)  # died while idle (killed from outside): use a fresh one
-            w.conn.close()
+            w.close()
         return self._spawn()
 
     def _acquire(self, client: str, deadline: float, limit: float) -> _Worker:
+        self._start()
         with self._cond:
             if self._closed:
                 raise QueryError("the query service is shutting down")
-            self._start()
             mine = self._running.get(client, 0) + sum(1 for t in self._waiting if t.client == client)
             if mine >= self.per_client + self.per_client_queue:
                 raise QueryBusyError(f"too many queries from your address at once ({self.per_client} may run and "
@@ -342,17 +567,16 @@ class QueryPool:
             self._waiting.append(ticket)
             try:
                 while True:
-                    if self._is_next(ticket):
-                        w = self._take_worker(client)
-                        if w is not None:
-                            self._busy[w] = (client, None)  # preemptible once it runs (see _started)
-                            self._running[client] = self._running.get(client, 0) + 1
-                            if not self._idle and len(self._all) <= self.max_workers:
-                                # one warm spare beyond the busy ones: the next request (or the one that
-                                # preempts a long query) does not wait for a worker to start
-                                self._idle.append(self._spawn())
-                            self._cond.notify_all()
-                            return w
+                    w = self._take_worker(client) if self._is_next(ticket) else None
+                    if w is not None:
+                        self._busy[w] = (client, None)  # preemptible once it evaluates (see run)
+                        self._running[client] = self._running.get(client, 0) + 1
+                        if not self._idle and len(self._all) <= self.max_workers:
+                            # one spare beyond the busy ones, forked and with the store open: the next request
+                            # (or the one that preempts a long query) does not wait for either
+                            self._add_idle()
+                        self._cond.notify_all()
+                        return w
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         raise QueryTimeoutError(f"all {len(self._all)} query workers stayed busy for {limit:g} s; "
@@ -364,14 +588,16 @@ class QueryPool:
                 if self._closed:
                     self._cond.notify_all()
 
-    def _release(self, w: _Worker, client: str, healthy: bool, seconds: float = 0.0) -> None:
+    def _release(self, w: _Worker, client: str, healthy: bool, charge: float = 0.0) -> None:
+        """Give ``w`` back (to the idle ones, or stopped when not ``healthy``) and charge ``client`` ``charge``
+        seconds of long-query time."""
         stop: list[_Worker] = []
         with self._cond:
             now = time.monotonic()
             self._busy.pop(w, None)
-            self._used[client] = (self._usage(client, now) + seconds, now)
+            self._used[client] = (self._usage(client, now) + charge, now)
             if len(self._used) > 10_000:  # forget the clients whose usage has faded
-                self._used = {c: u for c, u in self._used.items() if self._usage(c, now) >= 0.5}
+                self._used = {c: u for c, u in self._used.items() if self._usage(c, now) >= 0.01}
             self._running[client] -= 1
             if not self._running[client]:
                 del self._running[client]
@@ -383,7 +609,7 @@ class QueryPool:
                 self._all.discard(w)
                 stop.append(w)
                 if not self._closed and len(self._all) < self.size:
-                    self._idle.append(self._spawn())
+                    self._add_idle()
             # extra workers that found no work for a while stop (the oldest-idle first)
             for old in sorted(self._idle, key=lambda x: x.idle_since):
                 if len(self._all) <= self.size or now - old.idle_since < _EXTRA_IDLE_SECONDS:
@@ -397,19 +623,6 @@ class QueryPool:
                 old.kill()
             else:
                 old.stop()
-
-    def _ready(self, w: _Worker, deadline: float) -> None:
-        """Wait for a new worker's ("ready", warnings); log the warnings once per pool."""
-        if w.ready:
-            return
-        if not w.wait(max(0.0, deadline - time.monotonic())):
-            raise QueryTimeoutError("no query worker could start within the time limit; try again later")
-        msg = w.recv()
-        w.ready = True
-        if msg[1] and not self._warned:
-            self._warned = True
-            for line in msg[1]:
-                _log.warning("query worker sandbox: %s", line)
 
     def _death(self, w: _Worker, seconds: float) -> QueryError:
         """The error for a worker that died while evaluating (its exit status says why)."""
@@ -454,14 +667,13 @@ class QueryPool:
         started = time.monotonic()
         deadline = started + limit
         w = self._acquire(client, deadline, limit)
-        healthy = False
+        healthy = replied = False
         evaluating = None  # when the worker got the task: the client's usage counts from there
         tracked = path is None
         if path is None:
             path = self.pin_read_path()
         try:
             try:
-                self._ready(w, deadline)
                 evaluating = time.monotonic()
                 with self._cond:
                     if w in self._busy:
@@ -474,12 +686,15 @@ class QueryPool:
                         raise QueryTimeoutError(f"query stopped: it ran past the time limit of {limit:g} s")
                     w.demoted = healthy_after_demotion
                 status, payload = w.recv()
+                replied = True
             except (EOFError, OSError):
                 # the worker died: killed by its sandbox, at its memory cap, preempted, or from outside
                 raise self._death(w, time.monotonic() - started) from None
             healthy = not w.demoted or _set_nice(w, 0)  # a worker that cannot be restored is replaced
         finally:
-            self._release(w, client, healthy, time.monotonic() - evaluating if evaluating else 0.0)
+            ran = time.monotonic() - evaluating if evaluating else 0.0
+            # a query that finished is charged what it ran beyond preempt_after; one that was stopped, all of it
+            self._release(w, client, healthy, max(0.0, ran - self.preempt_after) if replied else ran)
             if tracked:
                 self._release_path(path)
         if status == "ok":
@@ -541,6 +756,7 @@ class QueryPool:
             self._cond.notify_all()
         for w in workers:
             w.stop()
+        self._forks.close()
         if self._snapshots:
             _ACTIVE_SNAPSHOT_DIRS.discard(self._snapshots)
             shutil.rmtree(self._snapshots, ignore_errors=True)
