@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
@@ -20,7 +21,7 @@ from kg.records import Entity
 from kg.records import Span as CharSpan
 
 from . import geo
-from .lexicon import Gazetteer, alias_key
+from .gazetteer import Gazetteer, alias_key
 
 NE_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"}
 PLACE_TYPES = {"Place", "Country", "Region", "Province", "Settlement", "City", "Town", "Village", "Facility"}
@@ -143,6 +144,7 @@ class Mention:
     lat: float | None = None
     lon: float | None = None
     country: str | None = None  # ISO code
+    links: tuple[tuple[str, str], ...] = ()  # (ontology property, key) for entities made here, not in the gazetteer
 
 
 def build_matcher(nlp_vocab, gaz: Gazetteer, make_doc) -> PhraseMatcher:
@@ -161,9 +163,12 @@ def build_matcher(nlp_vocab, gaz: Gazetteer, make_doc) -> PhraseMatcher:
 class DocEntities:
     """The entities of one parsed document, resolved on demand for the relation rules."""
 
-    def __init__(self, doc: Doc, gaz: Gazetteer, matcher: PhraseMatcher):
+    def __init__(self, doc: Doc, gaz: Gazetteer, matcher: PhraseMatcher, scope: str = "",
+                 day: date | None = None):
         self.doc = doc
         self.gaz = gaz
+        self.scope = scope  # suffix of description keys: "jihadist rebels" here is nobody's elsewhere
+        self.day = day  # the document's date: who held an office then
         self.entities: dict[str, Entity] = {}
         self.tok_mention: list[Mention | None] = [None] * len(doc)
         self.mentions: list[Mention] = []
@@ -703,16 +708,22 @@ class DocEntities:
                        geo_id=geo.country_geonames_id(e.country) if e.country else None)
 
     def _government_of(self, country: Mention, tok: Token) -> Mention:
-        key_form = alias_key(f"{self.gaz.demonym_of.get(country.key, country.label)} government")
-        ent_id = self.gaz.aliases.get(key_form)
+        """'the government of Turkey', 'Turkey government' → the Government entity linked to Turkey."""
+        ent_id = self.gaz.government_of.get(country.key) or self.gaz.aliases.get(
+            alias_key(f"{self.gaz.demonym_of.get(country.key, country.label)} government"))
         if ent_id:
             e = self.gaz.entries[ent_id]
             return Mention(tok.i, tok.i + 1, e.id, e.label, e.type, head_lemma=tok.lemma_.lower(),
                            country=e.country)
         rest = [t.text for t in self._modifiers(tok) if t.dep_ == "amod" and self.tok_mention[t.i] is None]
-        label = " ".join([country.label, *rest, tok.text.lower()])
-        return Mention(tok.i, tok.i + 1, slugify(label), label, "Government", named=False,
-                       head_lemma=tok.lemma_.lower(), country=country.country)
+        if rest or country.key not in self.gaz.entries:
+            # "Turkey's interim government": one government among several, named as written
+            label = " ".join([country.label, *rest, tok.text.lower()])
+            return Mention(tok.i, tok.i + 1, slugify(label), label, "Government", named=False,
+                           head_lemma=tok.lemma_.lower(), country=country.country)
+        return Mention(tok.i, tok.i + 1, f"government-of-{country.key}", f"Government of {country.label}",
+                       "Government", head_lemma=tok.lemma_.lower(), country=country.country,
+                       links=(("governmentOf", country.key),))
 
     def _antecedent(self, tok: Token, lemma: str) -> Mention | None:
         """'the group', 'the rebels' → the latest earlier actor with that head, else the latest armed group."""
@@ -769,16 +780,25 @@ class DocEntities:
                        geo_id=geo.country_geonames_id(e.country) if e.country else None)
 
     # ------------------------------------------------------------------ materialisation
+    def key_of(self, m: Mention) -> str:
+        """The entity key of ``m``: a description's key is scoped to the document."""
+        return m.key if m.named or not self.scope else f"{m.key}--{self.scope}"
+
     def use(self, m: Mention) -> str:
         """Record ``m`` as an entity of the document (with its mention) and return its key."""
         doc = self.doc
         span = doc[m.start:m.end]
         surface = span.text
-        ent = self.entities.get(m.key)
+        key = self.key_of(m)
+        ent = self.entities.get(key)
         if ent is None:
-            ent = Entity(key=m.key, label=m.label, type=m.type, geonames_id=m.geo_id, latitude=m.lat,
-                         longitude=m.lon, country_code=m.country)
-            self.entities[m.key] = ent
+            entry = self.gaz.entries.get(m.key)
+            ent = Entity(key=key, label=m.label, type=m.type, geonames_id=m.geo_id, latitude=m.lat,
+                         longitude=m.lon, country_code=m.country, named=m.named,
+                         wikidata=entry.wikidata if entry is not None else None)
+            self.entities[key] = ent
+            for prop, target in (entry.links if entry is not None else m.links):
+                ent.links[prop] = self._use_entry(target)
         elif ent.type in VAGUE_TYPES and m.type not in VAGUE_TYPES:
             ent.type = m.type  # a later mention in a telling context ("the village of X") refines the type
         if ent.geonames_id is None and m.geo_id is not None:
@@ -789,7 +809,19 @@ class DocEntities:
         cspan = CharSpan(span.start_char, span.end_char, surface)
         if cspan not in ent.mentions:
             ent.mentions.append(cspan)
-        return m.key
+        return key
+
+    def _use_entry(self, ent_id: str) -> str:
+        """Make sure gazetteer entry ``ent_id`` is an entity of the document (a link target), without a mention."""
+        if ent_id not in self.entities:
+            e = self.gaz.entries[ent_id]
+            geo_id = geo.country_geonames_id(e.country) if e.type == "Country" and e.country else e.geonames_id
+            self.entities[ent_id] = Entity(key=ent_id, label=e.label, type=e.type, geonames_id=geo_id,
+                                           latitude=e.latitude, longitude=e.longitude, country_code=e.country,
+                                           wikidata=e.wikidata)
+            for prop, target in e.links:
+                self.entities[ent_id].links[prop] = self._use_entry(target)
+        return ent_id
 
     def finish(self) -> dict[str, Entity]:
         """Add every named actor/place mention, then link places to where they lie."""

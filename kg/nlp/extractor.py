@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import date
 
 from spacy.tokens import Doc
 
@@ -11,7 +12,8 @@ from kg.records import Span as CharSpan
 
 from .attribution import Attributor, modality
 from .entities import PLACE_TYPES, DocEntities, build_matcher
-from .lexicon import load_gazetteer, load_lexicon
+from .gazetteer import load_gazetteer
+from .lexicon import load_lexicon
 from .model import load_model
 from .relations import RelationFinder
 from .time import DateResolver
@@ -28,6 +30,13 @@ def _hostile_intent(trig) -> bool:
     if trig.pos_ != "VERB" or trig.dep_ != "xcomp":
         return False
     return trig.head.lemma_.lower() in HOSTILE_INTENT
+
+
+def _day(iso: str | None) -> date | None:
+    try:
+        return date.fromisoformat(iso[:10]) if iso else None
+    except ValueError:
+        return None
 
 
 class Extractor:
@@ -50,7 +59,7 @@ class Extractor:
             yield self._extract(sdoc, document)
 
     def _extract(self, sdoc: Doc, document: Document) -> Extraction:
-        ents = DocEntities(sdoc, self.gazetteer, self.matcher)
+        ents = DocEntities(sdoc, self.gazetteer, self.matcher, scope=document.key[:8], day=_day(document.date))
         finder = RelationFinder(ents, self.lexicon)
         attributor = Attributor(ents, self.lexicon, finder._pronoun)
         relations: list[Relation] = []

@@ -10,15 +10,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.namespaces import slugify
-
 ONTOLOGY_DIR = Path(__file__).resolve().parents[2] / "ontology"
 LEXICON_PATH = ONTOLOGY_DIR / "lexicon.toml"
-GAZETTEER_PATH = ONTOLOGY_DIR / "gazetteer.toml"
-
-PREDICATES = ("captured", "recaptured", "backs", "eliminated", "attacked", "invaded", "leads", "memberOf",
-              "alliedWith", "opposes")
-
 
 @dataclass
 class Lexicon:
@@ -95,66 +88,3 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
                  "intention_nouns"):
         setattr(lex, name, set(mod.get(name, [])))
     return lex
-
-
-@dataclass(frozen=True)
-class GazEntry:
-    id: str
-    label: str
-    type: str
-    country: str | None = None  # ISO code
-    geonames_id: int | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-
-
-@dataclass
-class Gazetteer:
-    entries: dict[str, GazEntry] = field(default_factory=dict)
-    aliases: dict[str, str] = field(default_factory=dict)  # lower-case surface form -> id
-    context_aliases: dict[str, dict[str, str]] = field(default_factory=dict)  # form -> {iso: id}
-    demonyms: dict[str, str] = field(default_factory=dict)  # "israeli" -> "israel"
-    demonym_of: dict[str, str] = field(default_factory=dict)  # "israel" -> "Israeli"
-    capitals: dict[str, str] = field(default_factory=dict)  # "moscow" -> "russia"
-    country_by_iso: dict[str, str] = field(default_factory=dict)
-
-
-def _norm_alias(text: str) -> str:
-    text = text.lower().replace("\u2019", "'").strip()
-    return text[4:] if text.startswith("the ") else text
-
-
-@functools.cache
-def load_gazetteer(path: Path = GAZETTEER_PATH) -> Gazetteer:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    gaz = Gazetteer()
-    for c in data.get("country", []):
-        gaz.entries[c["id"]] = GazEntry(c["id"], c["label"], "Country", c.get("iso"))
-        gaz.country_by_iso[c["iso"]] = c["id"]
-        for form in [c["label"], *c.get("aliases", [])]:
-            gaz.aliases.setdefault(_norm_alias(form), c["id"])
-        for dem in c.get("demonyms", []):
-            gaz.demonyms[dem.lower()] = c["id"]
-        if c.get("demonyms"):
-            gaz.demonym_of[c["id"]] = c["demonyms"][0].title()
-        if c.get("capital"):
-            gaz.capitals[c["capital"].lower()] = c["id"]
-    for kind in ("actor", "place"):
-        for a in data.get(kind, []):
-            entry = GazEntry(a["id"], a["label"], a["type"], a.get("country"), a.get("geonames_id"),
-                             a.get("latitude"), a.get("longitude"))
-            gaz.entries[a["id"]] = entry
-            for form in [a["label"], *a.get("aliases", [])]:
-                gaz.aliases.setdefault(_norm_alias(form), a["id"])
-            for form in a.get("context_aliases", []):
-                gaz.context_aliases.setdefault(_norm_alias(form), {})[a.get("country") or ""] = a["id"]
-    return gaz
-
-
-def alias_key(text: str) -> str:
-    """The lookup form of a surface string (lower case, no leading article)."""
-    return _norm_alias(text)
-
-
-def entity_key(label: str) -> str:
-    return slugify(label)
