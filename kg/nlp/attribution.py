@@ -15,15 +15,15 @@ from kg.records import Attribution, Modality
 from kg.records import Span as CharSpan
 
 from .entities import DocEntities, Mention
-from .lexicon import Lexicon
+from .lexicon import Lexicon, load_words
 
 # "so it can attack" is a purpose (intended) more than an ability (hypothetical)
+WORDS = load_words()  # word classes: kg/nlp/words.toml
 MODALITY_RANK: dict[str, int] = {"question": 5, "negated": 4, "conditional": 3, "intended": 2,
                                  "hypothetical": 1, "asserted": 0}
 
 
-DEPLOY_VERBS = {"deploy", "send", "dispatch", "cross", "move", "rush", "fly", "airlift", "station", "mobilise",
-                "mobilize", "enter", "arrive", "pour"}
+DEPLOY_VERBS = WORDS.deploy_verbs
 
 
 def modality(trigger: Token, sent: Span, lex: Lexicon) -> Modality:

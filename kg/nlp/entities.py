@@ -22,7 +22,9 @@ from kg.records import Span as CharSpan
 
 from . import geo
 from .gazetteer import Gazetteer, alias_key
+from .lexicon import load_lexicon, load_words
 
+WORDS = load_words()  # word classes: kg/nlp/words.toml
 NE_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"}
 PLACE_TYPES = {"Place", "Country", "Region", "Province", "Settlement", "City", "Town", "Village", "Facility"}
 VAGUE_TYPES = {"Organization", "Group", "Place", "Settlement"}
@@ -31,102 +33,31 @@ ACTOR_TYPES = {"Person", "Organization", "ArmedGroup", "Government", "MilitaryFo
                "MonitoringGroup", "State", "Group", "Country"}
 
 # head noun lemma -> ontology class, for noun phrases that are not names
-HEAD_TYPES = {
-    **dict.fromkeys(["rebel", "jihadist", "insurgent", "militant", "militia", "militiaman", "fighter", "guerrilla",
-                     "extremist", "terrorist", "paramilitary", "gunman", "separatist", "group", "faction",
-                     "mercenary", "islamist", "opposition", "movement", "organization", "organisation",
-                     "coalition", "alliance", "jihadi", "resistance", "wing", "cell", "gang", "branch",
-                     "affiliate", "offshoot", "network", "dissident"], "ArmedGroup"),
-    **dict.fromkeys(["force", "troop", "army", "military", "navy", "warplane", "drone", "jet",
-                     "unit", "battalion", "brigade", "peacekeeper", "aircraft", "artillery", "airstrike",
-                     "strike", "missile", "police", "command", "defence", "defense", "regiment", "division",
-                     "corps", "platoon", "detachment", "legion", "squadron"], "MilitaryForce"),
-    **dict.fromkeys(["government", "regime", "junta", "authority", "administration", "ministry", "cabinet", "ruler",
-                     "official", "agency", "service"], "Government"),
-    **dict.fromkeys(["media", "television", "channel", "newspaper", "outlet", "broadcaster"],
-                    "MediaOutlet"),
-    **dict.fromkeys(["observatory", "monitor", "watchdog"], "MonitoringGroup"),
-    "city": "City", "town": "Town", "village": "Village", "province": "Province", "region": "Region",
-    "district": "Region", "governorate": "Province", "capital": "City", "suburb": "Place",
-    **dict.fromkeys(["infrastructure", "grid", "substation", "plant", "airport", "railway", "network"],
-                    "Facility"),
-    **dict.fromkeys(["villager", "resident", "worker", "farmer", "student", "schoolgirl", "schoolboy", "child",
-                     "woman", "man", "hostage", "prisoner", "journalist", "doctor", "patient", "refugee",
-                     "worshipper", "pilgrim", "passenger", "miner", "herder", "displaced", "aid", "staff"],
-                    "Person"),
-    **dict.fromkeys(["shipping", "tanker", "carrier", "warship", "destroyer", "frigate", "freighter", "vessel"],
-                    "Facility"),
-    **dict.fromkeys(["penitentiary", "jail", "courthouse", "embassy", "consulate", "checkpoint", "port",
-                     "monastery", "temple", "shelter"], "Facility"),
-    **dict.fromkeys(["officer", "policeman", "guard", "inmate", "policemen", "soldier", "sailor", "marine", "pilot",
-                     "crewman", "airman", "seaman", "conscript", "crew"], "Person"),
-    **dict.fromkeys(["corridor", "crossing", "pass", "gorge", "valley", "hill", "ridge", "island", "peninsula",
-                     "highway", "route", "zone", "enclave", "pocket", "bridgehead", "heights"], "Place"),
-    "mission": "MilitaryForce",
-    **dict.fromkeys(["hideout", "hideaway", "lair", "bunker", "tunnel", "trench"], "Facility"),
-    **dict.fromkeys(["station", "airbase", "airfield", "garrison", "post", "palace", "parliament", "embassy",
-                     "factory", "warehouse", "stadium", "university", "hotel", "railway", "harbour", "harbor",
-                     "pipeline", "field", "mine", "residence", "office", "convoy", "site", "installation"],
-                    "Facility"),
-    **dict.fromkeys(["base", "camp", "refinery", "school", "prison", "hospital", "airport", "port", "facility",
-                     "compound", "position", "plant", "bridge", "dam", "headquarters", "centre", "center",
-                     "ship", "vessel", "depot", "barracks", "checkpoint", "outpost", "target", "community",
-                     "mosque", "church", "market", "building", "theatre", "theater", "complex", "runway",
-                     "steelworks", "cathedral", "museum", "terminal", "mall", "minaret", "shrine", "clinic",
-                     "warship", "ferry", "courthouse", "bank", "club", "restaurant", "cafe", "hall"], "Facility"),
-    **dict.fromkeys(["location", "area", "territory", "stronghold", "border", "front", "villages"], "Place"),
-    **dict.fromkeys(["commander", "envoy", "leader", "minister", "spokesman", "spokesperson", "president",
-                     "chief", "general", "civilian", "detainee", "people", "person", "member"], "Person"),
-}
-PLACE_HEADS = {"city", "town", "village", "province", "region", "district", "governorate", "state", "area",
-               "stronghold", "bastion",
-               "capital", "port"}
+HEAD_TYPES = WORDS.head_types
+PLACE_HEADS = WORDS.place_heads
 # "Russian forces" stand for Russia; an "army"/"military" is its own MilitaryForce entity
-STATE_PROXY_HEADS = {"force", "troop", "soldier", "warplane", "drone", "jet", "aircraft", "airstrike", "strike",
-                     "missile", "artillery", "navy", "official", "authority", "bombing", "attack", "raid",
-                     "shelling", "rocket", "fighter", "special", "intelligence", "instructor", "peacekeeper",
-                     "mercenary", "adviser", "advisor", "warship", "unit", "battery", "government", "regime",
-                     "administration", "leadership", "diplomat", "agency", "service", "ministry", "wing",
-                     "tank", "gunboat", "commando", "bomb", "state", "system", "launcher", "vehicle",
-                     "shell", "munition", "helicopter", "gunship", "sniper", "operative", "agent", "defence",
-                     "boat", "submarine",
-                     "defense"}
-ARMY_HEADS = {"army", "military"}
-GOVERNMENT_HEADS = {"government", "regime", "administration", "authority", "junta"}
+STATE_PROXY_HEADS = WORDS.state_proxy_heads
+ARMY_HEADS = WORDS.army_heads
+GOVERNMENT_HEADS = WORDS.government_heads
 # words that describe but do not name; "the paramilitary group" is anaphoric, "the Wagner group" is not
-DESCRIPTIVE = {"paramilitary", "armed", "militant", "rebel", "jihadist", "islamist", "ethnic", "extremist",
-               "terrorist", "insurgent", "radical", "main", "local", "same", "latter", "former", "other",
-               "new", "several", "major", "senior", "top", "allied", "opposition", "regional", "whole", "entire",
-               "Islamist", "jihadi"}
-ANAPHORIC_HEADS = {"group", "rebel", "militant", "insurgent", "movement", "organization", "organisation",
-                   "militia", "paramilitary", "faction", "fighter", "coalition", "alliance", "junta",
-                   "military", "army"}
-TITLE_WORDS = {"president", "mr", "mrs", "ms", "general", "colonel", "captain", "minister", "leader", "commander",
-               "chief", "sheikh", "king", "prince", "emir", "dr", "sir", "lt", "major", "governor", "spokesman"}
-DATE_WORDS = {"late", "early", "mid", "january", "february", "march", "april", "june", "july", "august",
-              "september", "october", "november", "december", "monday", "tuesday", "wednesday", "thursday",
-              "friday", "saturday", "sunday", "last", "next", "this"}
-PLACE_DESCRIPTORS = {"only", "regional", "provincial", "main", "key", "strategic", "besieged", "embattled",
-                     "northern", "southern", "eastern", "western", "central", "frontline", "nearby", "same",
-                     "ancient", "devastated", "port", "border"}
-LINKING_PARTICIPLES = {"loyal": "to", "backed": "by", "supported": "by", "allied": "to", "aligned": "with"}
-HEDGE_WORDS = {"suspected", "alleged", "so-called", "presumed", "purported"}
+DESCRIPTIVE = WORDS.descriptive
+ANAPHORIC_HEADS = WORDS.anaphoric_heads
+TITLE_WORDS = WORDS.title_words
+DATE_WORDS = WORDS.date_words
+PLACE_DESCRIPTORS = WORDS.place_descriptors
+LINKING_PARTICIPLES = {w: load_lexicon().participles[w][1] for w in WORDS.linking_participles}
+HEDGE_WORDS = WORDS.hedge_words
 NON_ENTITY_NE = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"}
-QUANTITY_HEADS = {"hundred", "dozen", "thousand", "score", "number", "handful", "group", "couple", "lot", "string",
-                  "series", "cluster", "row", "chain",
-                  "million", "tens"}
-MEMBER_HEADS = {"fighter", "member", "militant", "soldier", "troop", "force", "gunman", "unit", "militiaman",
-                "commando", "jihadist", "rebel"}
-GROUP_NOUNS = {"militia", "rebel", "insurgent", "militant", "jihadist", "separatist", "guerrilla", "fighter"}
-NAME_CONNECTORS = {"of", "for", "the", "and", "de", "du", "la", "al", "el"}
-NAME_HEADS = {"group", "organization", "organisation", "movement", "militia", "faction", "network"}
+QUANTITY_HEADS = WORDS.quantity_nouns
+MEMBER_HEADS = WORDS.member_heads
+GROUP_NOUNS = WORDS.group_nouns
+NAME_CONNECTORS = WORDS.name_connectors
+NAME_HEADS = WORDS.name_heads
 # "the group" usually means the group the story is about; "the rebels" may be anyone's rebels, so a plural
 # only resolves to an antecedent with the same head ("M23 rebels ... the rebels")
-GENERIC_GROUP_HEADS = {"group", "militia", "faction", "organization", "organisation", "paramilitary", "movement"}
+GENERIC_GROUP_HEADS = WORDS.generic_group_heads
 SKIP_MODIFIERS = {"det", "nummod", "quantmod", "punct", "predet", "case", "advmod", "prep", "cc"}
-QUANTITY_WORDS = {"other", "several", "some", "many", "dozens", "hundreds", "thousands", "about", "more",
-                  "most", "few", "various", "numerous", "all", "both", "new", "major", "at", "least", "nearly",
-                  "almost", "around", "roughly", "over", "additional", "further"}
+QUANTITY_WORDS = WORDS.quantity_words
 
 
 @dataclass

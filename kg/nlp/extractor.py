@@ -13,16 +13,16 @@ from kg.records import Span as CharSpan
 from .attribution import Attributor, modality
 from .entities import PLACE_TYPES, DocEntities, build_matcher
 from .gazetteer import load_gazetteer
-from .lexicon import load_lexicon
+from .lexicon import load_lexicon, load_words
 from .model import load_model
 from .relations import RelationFinder
 from .time import DateResolver
 
-PLACE_PREPS = {"in", "near", "at", "outside", "around", "inside"}
+WORDS = load_words()  # word classes: kg/nlp/words.toml
+PLACE_PREPS = WORDS.place_preps
 
 
-HOSTILE_INTENT = {"seek", "aim", "vow", "pledge", "plan", "threaten", "want", "try", "attempt", "promise", "intend",
-                  "hope", "prepare", "swear"}
+HOSTILE_INTENT = WORDS.hostile_intent
 
 
 def _hostile_intent(trig) -> bool:

@@ -15,44 +15,33 @@ from spacy.attrs import LEMMA, LOWER
 from spacy.tokens import Token
 
 from .entities import ACTOR_TYPES, HEAD_TYPES, PLACE_TYPES, DocEntities, Mention
-from .lexicon import Lexicon
+from .lexicon import Lexicon, load_words
 
-VICTIM_HEADS = {"soldier", "troop", "fighter", "official", "diplomat", "peacekeeper", "militant", "mercenary",
-                "sailor", "marine", "pilot", "crewman", "airman", "seaman", "conscript", "guard", "crew",
-                "officer", "policeman", "commander"}
-QUANTITY_NOUNS = {"hundred", "dozen", "thousand", "score", "number", "million", "ten", "string", "series",
-                  "cluster", "handful"}
+WORDS = load_words()  # word classes: kg/nlp/words.toml
+VICTIM_HEADS = WORDS.victim_heads
+QUANTITY_NOUNS = WORDS.quantity_nouns
 # "coalition warplanes", "rebel drones": a weapon with an owner named by a common noun still has an agent
-OWNER_WORDS = {"coalition", "government", "army", "rebel", "militia", "insurgent", "jihadist", "junta", "regime",
-               "military", "paramilitary"}
+OWNER_WORDS = WORDS.owner_words
 # roles that take "for": "a spokesman for the Qassam Brigades", "the UN envoy for Yemen" is not Yemen's
-SPEAKER_ROLES = {"spokesman", "spokesperson", "spokeswoman", "negotiator"}
-PART_NOUNS = {"part", "centre", "center", "heart", "half", "swath", "swathe", "outskirt", "much", "most",
-              "rest", "remainder", "bulk"}
-PLACE_NOUNS = {"town", "city", "village", "province", "region", "district", "locality", "area"}
+SPEAKER_ROLES = WORDS.speaker_roles
+PART_NOUNS = WORDS.part_nouns
+PLACE_NOUNS = WORDS.place_nouns
 CAPTURE_FAMILY = {"captured", "recaptured", "invaded"}
-RELATIVE_PRONOUNS = {"which", "who", "that", "whom"}
-PERSONAL_PRONOUNS = {"they", "it", "he", "she", "we", "its", "their", "his", "her", "them", "him"}
+RELATIVE_PRONOUNS = WORDS.relative_pronouns
+PERSONAL_PRONOUNS = WORDS.personal_pronouns
 SOURCE_ONLY_TYPES = {"MediaOutlet", "MonitoringGroup"}
-POSITION_HEADS = {"position", "target", "stronghold", "hideout", "fighter", "convoy", "militant", "camp", "base",
-                  "outpost", "depot", "headquarters"}
+POSITION_HEADS = WORDS.position_heads
 SUBJECT_DEPS = {"nsubj", "csubj"}
-CLAIMING_VERBS = {"claim", "admit", "acknowledge", "announce", "confirm", "celebrate", "complete", "hail"}
-ACCUSE_VERBS = {"accuse", "blame", "charge", "suspect", "condemn", "criticise", "criticize"}
-HEAD_OF_STATE = {"president", "prime minister", "premier", "king", "emir", "supreme leader", "dictator"}
-PERSON_ROLES = {"envoy", "member", "representative", "spokesman", "spokesperson", "official", "minister",
-                "operative", "emissary", "ambassador", "diplomat", "commander", "leader", "chief", "president",
-                "head", "founder", "militant", "fighter"}
-OWNED_HEADS = {"force", "troop", "fighter", "soldier", "army", "military", "militant", "warplane", "drone", "jet",
-               "unit", "men", "member", "missile", "rocket", "artillery", "wing"}
-WEAPON_HEADS = {"drone", "missile", "rocket", "shell", "jet", "warplane", "aircraft", "helicopter", "bomb"}
-GENERIC_PLACES = {"town", "city", "village", "location", "territory", "area", "land", "ground", "position",
-                  "region", "part", "place", "settlement", "locality", "district", "neighbourhood",
-                  "neighborhood", "country"}
+CLAIMING_VERBS = WORDS.claiming_verbs
+ACCUSE_VERBS = WORDS.accuse_verbs
+HEAD_OF_STATE = WORDS.head_of_state
+PERSON_ROLES = WORDS.person_roles
+OWNED_HEADS = WORDS.owned_heads
+WEAPON_HEADS = WORDS.weapon_heads
+GENERIC_PLACES = WORDS.generic_places
 # "Interior Minister X" is no member of something called "Interior"; a "Vice President" leads nothing
-PORTFOLIO_WORDS = {"interior", "defence", "defense", "foreign", "finance", "justice", "health", "economy",
-                   "information", "intelligence", "security", "home", "energy", "trade", "education", "war"}
-DEPUTY_WORDS = {"vice", "deputy", "assistant", "former", "ex", "late"}
+PORTFOLIO_WORDS = WORDS.portfolio_words
+DEPUTY_WORDS = WORDS.deputy_words
 EVENT_AGENT_DEPS = {"amod", "compound", "nmod", "poss"}
 
 
@@ -78,8 +67,7 @@ def _trigger_hashes(lex: Lexicon, vocab) -> set[int]:
 
 def _quantified(tok: Token) -> Token:
     """'hundreds of airstrikes' → airstrikes; anything else → itself."""
-    if tok.lemma_.lower() in ("hundred", "dozen", "thousand", "score", "series", "wave", "number", "barrage",
-                              "string", "spate"):
+    if tok.lemma_.lower() in QUANTITY_NOUNS:
         for prep in tok.children:
             if prep.dep_ == "prep" and prep.lower_ == "of":
                 for p in prep.children:
