@@ -21,6 +21,7 @@ from kg.records import Entity
 from kg.records import Span as CharSpan
 
 from . import geo
+from .coref import Coreference, linked
 from .gazetteer import Gazetteer, alias_key
 from .lexicon import load_lexicon, load_words
 
@@ -76,6 +77,7 @@ class Mention:
     lon: float | None = None
     country: str | None = None  # ISO code
     links: tuple[tuple[str, str], ...] = ()  # (ontology property, key) for entities made here, not in the gazetteer
+    confidence: float = 1.0  # below 1 when reached through a coreference link (coref.LINK_CONFIDENCE)
 
 
 def build_matcher(nlp_vocab, gaz: Gazetteer, make_doc) -> PhraseMatcher:
@@ -106,6 +108,7 @@ class DocEntities:
         self._np_cache: dict[int, Mention | None] = {}
         self._find_named(matcher)
         self.lead_country = self._lead_country()
+        self.coref = Coreference(self)
 
     # ------------------------------------------------------------------ named mentions
     def _find_named(self, matcher: PhraseMatcher) -> None:
@@ -381,7 +384,14 @@ class DocEntities:
             return m
         return self._noun_phrase(tok, literal=True)
 
-    def _noun_phrase(self, tok: Token, literal: bool = False) -> Mention | None:
+    def _noun_phrase(self, tok: Token, literal: bool = False, describe: bool = True) -> Mention | None:
+        """The entity a common-noun phrase stands for; descriptions go through coreference unless ``literal``."""
+        m = self._noun_phrase_rules(tok, literal)
+        if m is None or literal or not describe or not m.start <= tok.i < m.end:
+            return m  # an antecedent found by the rules ("the group") is already resolved
+        return self.coref.role_holder(tok, self.coref.describe(tok, m))
+
+    def _noun_phrase_rules(self, tok: Token, literal: bool = False) -> Mention | None:
         lemma = tok.lemma_.lower()
         # "hundreds of civilians", "dozens of soldiers": the quantity stands for its members
         if lemma in QUANTITY_HEADS and lemma != "group" or tok.lower_ in QUANTITY_WORDS:
@@ -524,7 +534,7 @@ class DocEntities:
             # "the group" → its antecedent; "the jihadist rebels" only if the antecedent says "jihadist" too;
             # participles ("the Iran-backed group") describe, they do not name
             if antecedent is not None:
-                return antecedent
+                return linked(antecedent, "definite")
         if lemma == "country" and len(words) == 1 and any(t.lower_ == "the" for t in tok.children):
             for m in reversed(self._ordered_mentions(tok.i)):
                 if m.type == "Country":
@@ -533,7 +543,7 @@ class DocEntities:
                 t.lower_ == "the" for t in tok.children):  # "the city", "the only regional capital"
             antecedent = self._place_antecedent(tok)
             if antecedent is not None:
-                return antecedent
+                return linked(antecedent, "definite")
         if literal:
             actor = country = None
         if (actor is not None and actor.type == "MilitaryForce" and actor.country and country is None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from spacy.attrs import LEMMA, LOWER
 from spacy.tokens import Token
 
+from .coref import linked
 from .entities import ACTOR_TYPES, HEAD_TYPES, PLACE_TYPES, DocEntities, Mention
 from .lexicon import Lexicon, load_words
 
@@ -285,6 +286,10 @@ class RelationFinder:
 
     def _pronoun(self, tok: Token, verb: Token) -> Mention | None:
         """'the jihadists said they captured' → the jihadists; otherwise the latest earlier actor."""
+        m = self._pronoun_antecedent(tok, verb)
+        return linked(m, "pronoun") if m is not None else None
+
+    def _pronoun_antecedent(self, tok: Token, verb: Token) -> Mention | None:
         anc = verb
         while anc.head.i != anc.i:
             anc = anc.head
@@ -354,7 +359,11 @@ class RelationFinder:
                 continue
             if not s.named and (s.head_lemma in self.lex.nouns or s.head_lemma in WEAPON_HEADS) and not (
                     set(s.label.lower().split()[:-1]) & OWNER_WORDS):
-                continue  # "Strikes hit Shabwa": an event with no known agent is not an actor
+                # "Strikes hit Shabwa": an event is no actor; its agent is whoever the story said conducts them
+                agent = self.ents.coref.strike_agent(trigger) if s.head_lemma in self.attack_nouns else None
+                if agent is None:
+                    continue
+                s = agent
             if pred == "opposes" and not s.named and len(s.label.split()) == 1:
                 continue  # "Forces clashed with ...": an enmity needs a side one can name
             for o in objects:
@@ -370,7 +379,7 @@ class RelationFinder:
                     o = self.ents._capital_as_state(o)  # "an ally of Tehran": the state
                 if pred == "attacked" and not o.named and o.head_lemma in WEAPON_HEADS:
                     continue
-                yield Candidate(s, pred, o, trigger, conf)
+                yield Candidate(s, pred, o, trigger, round(conf * min(s.confidence, o.confidence), 2))
 
     def _objects(self, toks: list[Token], pred: str) -> list[Mention]:
         place = pred in CAPTURE_FAMILY
@@ -395,7 +404,7 @@ class RelationFinder:
                     if m is not None:
                         out.append(m)
                     continue
-                if pred == "eliminated" and tt.lemma_.lower() in VICTIM_HEADS:
+                if pred == "eliminated" and tt.lemma_.lower() in VICTIM_HEADS | WORDS.side_heads:
                     # "killed two Colombian soldiers": the victims are the soldiers, not Colombia
                     m = self.ents.literal(tt)
                     if m is not None:
@@ -540,6 +549,8 @@ class RelationFinder:
             subjects = [m for s in self._subject_tokens(verb) for m in self._resolve_subject(s, verb)]
             if not subjects:
                 subjects = self._event_agents(noun)
+            if pred == "attacked":  # "Coalition forces conducted 20 strikes": later bare "strikes" are theirs
+                self.ents.coref.strikers.extend((verb.i, m) for m in subjects if m.named or m.type == "Country")
             yield from self._emit(subjects, pred, objects, verb, 0.75)
 
     def _transfer(self, verb: Token) -> Iterator[Candidate]:
