@@ -389,7 +389,25 @@ class DocEntities:
         m = self._noun_phrase_rules(tok, literal)
         if m is None or literal or not describe or not m.start <= tok.i < m.end:
             return m  # an antecedent found by the rules ("the group") is already resolved
-        return self.coref.role_holder(tok, self.coref.describe(tok, m))
+        return self._office_holder(tok, m) or self.coref.role_holder(tok, self.coref.describe(tok, m))
+
+    def _office_holder(self, tok: Token, m: Mention) -> Mention | None:
+        """'the Syrian president', "Syria's president", 'the president of Syria' → who held it that day."""
+        if m.named and m.type != "Country" or self.day is None or not self.gaz.offices:
+            return None
+        title = tok.lemma_.lower()
+        states = [self.tok_mention[c.i] for c in tok.children if c.dep_ in ("amod", "compound", "poss", "nmod")]
+        states += [self.tok_mention[p.i] for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"
+                   for p in c.children if p.dep_ == "pobj"]
+        state = next((s for s in states if s is not None and s.type == "Country"), None)
+        if state is None:
+            demonym = next((self.gaz.demonyms.get(c.lower_) for c in tok.lefts if c.lower_ in self.gaz.demonyms), None)
+            state = self._country_mention(demonym, tok) if demonym else None
+        person = self.gaz.office_holder(state.key, title, self.day) if state is not None else None
+        if person is None:
+            return None
+        e = self.gaz.entries[person]
+        return Mention(m.start, m.end, e.id, e.label, e.type, head_lemma=title, country=e.country)
 
     def _noun_phrase_rules(self, tok: Token, literal: bool = False) -> Mention | None:
         lemma = tok.lemma_.lower()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date
+from pathlib import Path
 
 from spacy.tokens import Doc
 
@@ -42,10 +43,10 @@ def _day(iso: str | None) -> date | None:
 class Extractor:
     """Turns documents into typed records. Build once (loading the model is the slow part), reuse."""
 
-    def __init__(self, model: str | None = None):
+    def __init__(self, model: str | None = None, gazetteer_dir: Path | None = None):
         self.nlp = load_model(model)
         self.lexicon = load_lexicon()
-        self.gazetteer = load_gazetteer()
+        self.gazetteer = load_gazetteer(gazetteer_dir) if gazetteer_dir else load_gazetteer()
         self.matcher = build_matcher(self.nlp.vocab, self.gazetteer, self.nlp.make_doc)
         self.dates = DateResolver()
 
