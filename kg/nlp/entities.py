@@ -8,6 +8,7 @@ gazetteer first, then syntax ("the village of X", object of "captured"), then Ge
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -49,6 +50,8 @@ PLACE_DESCRIPTORS = WORDS.place_descriptors
 LINKING_PARTICIPLES = {w: load_lexicon().participles[w][1] for w in WORDS.linking_participles}
 HEDGE_WORDS = WORDS.hedge_words
 NON_ENTITY_NE = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"}
+# a photo credit at the end of a caption line: "... abandoned by government forces.Aref Tammawi / AFP"
+CREDIT = re.compile(r"(?:^|[.!?]\s*)((?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’.-]*\s*/\s*[A-Z][\w .]{1,25})\s*$")
 QUANTITY_HEADS = WORDS.quantity_nouns
 MEMBER_HEADS = WORDS.member_heads
 GROUP_NOUNS = WORDS.group_nouns
@@ -111,13 +114,39 @@ class DocEntities:
         self.coref = Coreference(self)
 
     # ------------------------------------------------------------------ named mentions
+    def _credits(self) -> set[int]:
+        """Tokens of photo credits ("Jane Roe / AFP") and bylines ("By John Doe"): names that do nothing here."""
+        doc, out = self.doc, set()
+        text = doc.text
+        pos = 0
+        for line in text.split("\n"):
+            start, end = pos, pos + len(line)
+            pos = end + 1
+            words = line.strip().lower()
+            credit_at = None
+            if len(words) <= 80 and any(words.startswith(w + " ") or words.startswith(w + ":")
+                                        for w in WORDS.credit_starts):
+                credit_at = start  # a byline or credit line
+            else:
+                slash = CREDIT.search(line)
+                if slash is not None:
+                    credit_at = start + slash.start(1)  # "... abandoned by government forces.Aref Tammawi / AFP"
+            if credit_at is not None:
+                span = doc.char_span(credit_at, end, alignment_mode="expand")
+                if span is not None:
+                    out.update(range(span.start, span.end))
+        return out
+
     def _find_named(self, matcher: PhraseMatcher) -> None:
         doc = self.doc
+        self.credits = self._credits()
         spans: list[Span] = []
         gaz_ids: dict[tuple[int, int], str] = {}
         strings = doc.vocab.strings
         for match_id, start, end in matcher(doc):
             span = doc[start:end]
+            if start in self.credits:
+                continue
             # whole-word forms only: "IS" must not match "is", "AA" must be upper case in text
             if len(span.text) <= 3 and not span.text.isupper():
                 continue
@@ -133,9 +162,11 @@ class DocEntities:
             gaz_ids[(start, end)] = ent_id
             spans.append(span)
         for ent in doc.ents:
-            if ent.label_ not in NE_LABELS:
+            if ent.label_ not in NE_LABELS or ent.start in self.credits:
                 continue
             start, end = ent.start, ent.end
+            if doc[start].lower_ in WORDS.glued_prepositions and end - start > 1 and doc[start].dep_ == "prep":
+                start += 1  # "Near Al Shadaddi, two strikes ...": the place, not a name with "Near" in it
             while start < end - 1 and (doc[start].lower_ in ("the", "a", "an") or doc[start].lower_ in DATE_WORDS
                                         or doc[start].lower_ in HEDGE_WORDS):
                 start += 1  # "Since late September Baku has ...": NER glued the date to the name
@@ -152,7 +183,7 @@ class DocEntities:
             while end > start and doc[end - 1].tag_ == "POS" or (end > start and doc[end - 1].is_punct):
                 end -= 1
             if end - start == 1 and {doc[start].lemma_.lower(), doc[start].lower_.removesuffix("s")} & (
-                    MEMBER_HEADS | GROUP_NOUNS) and (
+                    MEMBER_HEADS | GROUP_NOUNS | DESCRIPTIVE | WORDS.side_heads) and (
                     alias_key(doc[start].text) not in self.gaz.aliases):
                 continue  # "Militants from the Maute group ...": NER took a sentence-initial noun for a name
             if start < end:
@@ -254,6 +285,8 @@ class DocEntities:
         before = self._place_noun_before(span.start)
         if before:
             return before
+        if span.start > 0 and self.doc[span.start - 1].lower_ in ("near", "outside", "around"):
+            return "Settlement"  # "Near Al Shadaddi": a place whatever NER said
         if len(span) <= 3 and label in ("GPE", "FAC", "ORG", "PERSON", "LOC") and not self._titled(span):
             place = geo.lookup(span.text)
             if place is not None and place.is_country:
@@ -365,8 +398,10 @@ class DocEntities:
                 e = self.gaz.entries[ctx[self.lead_country]]
                 return Mention(m.start, m.end, e.id, e.label, e.type, head_lemma=m.head_lemma, country=e.country)
             return m
-        if tok.pos_ not in ("NOUN", "PROPN"):
+        if tok.pos_ not in ("NOUN", "PROPN") or tok.i in self.credits or tok.like_num:
             return None
+        if tok.lower_ in DATE_WORDS and tok.pos_ == "PROPN":
+            return None  # "Russia attacked Sept. 30": a date, never a target
         if tok.ent_type_ in NON_ENTITY_NE and tok.lemma_.lower() not in QUANTITY_HEADS and not (
                 tok.pos_ == "PROPN" and tok.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj")
                 and tok.lower_ not in DATE_WORDS):

@@ -27,10 +27,13 @@ HOSTILE_INTENT = WORDS.hostile_intent
 
 
 def _hostile_intent(trig) -> bool:
-    """'seeking to overthrow X' states an enmity; 'refused to fight X' or 'was asked to fight X' does not."""
-    if trig.pos_ != "VERB" or trig.dep_ != "xcomp":
+    """'seeking to overthrow X', 'a strategy to defeat X', 'stands by Y to defeat X' state an enmity;
+    'refused to fight X' or 'was asked to fight X' does not."""
+    if trig.pos_ != "VERB":
         return False
-    return trig.head.lemma_.lower() in HOSTILE_INTENT
+    if trig.dep_ in ("acl", "relcl", "advcl") and any(c.dep_ == "aux" and c.lower_ == "to" for c in trig.children):
+        return True
+    return trig.dep_ == "xcomp" and trig.head.lemma_.lower() in HOSTILE_INTENT
 
 
 def _day(iso: str | None) -> date | None:

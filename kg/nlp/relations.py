@@ -59,6 +59,7 @@ def _trigger_hashes(lex: Lexicon, vocab) -> set[int]:
         for group in (lex.light_verbs, lex.transfer_verbs, lex.receive_verbs, lex.fall_verbs, lex.expel_verbs):
             words.update(group)
         words.update(w.split()[-1] for w in lex.titles)
+        words.update(WORDS.member_lists)
         words.update(("army", "force", "troop", "military", "government", "administration", "regime", "cabinet",
                       "junta"))
         forms = {v for w in words for v in (w, w.lower(), w.capitalize(), w.title())}
@@ -125,6 +126,8 @@ class RelationFinder:
                     out.extend(self._expel(tok))
             if lower in lex.participles:
                 out.extend(self._participle(tok, *lex.participles[lower]))
+            if lower in WORDS.member_lists and tok.dep_ == "prep":
+                out.extend(self._members_listed(tok))
             if pos in ("NOUN", "PROPN"):
                 if lemma in lex.nouns:
                     out.extend(self._event_noun(tok, lex.nouns[lemma]))
@@ -205,6 +208,12 @@ class RelationFinder:
         if verb.dep_ in ("conj", "xcomp") or (verb.dep_ == "advcl" and verb.tag_ == "VBG"):
             if verb.head.i != verb.i:
                 return self._subject_tokens(verb.head)
+        if verb.dep_ in ("acl", "relcl", "advcl") and verb.tag_ == "VB" and any(
+                c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+            if verb.dep_ in ("acl", "relcl"):  # "the coalition's strategy to defeat ISIL": the strategy's owner
+                return [c for c in verb.head.children if c.dep_ == "poss"][:1]
+            if verb.head.pos_ in ("VERB", "AUX"):  # "the UK stands by Iraq to defeat Daesh"
+                return self._subject_tokens(verb.head)
         if verb.dep_ == "acl" and verb.tag_ in ("VBG", "VBD"):
             return [verb.head]  # VBD: a finite verb the parser hung on its subject ("militias crossed")
         if verb.dep_ == "pcomp" and verb.head.dep_ == "prep" and verb.head.lower_ in ("after", "before", "by",
@@ -262,6 +271,11 @@ class RelationFinder:
         out: list[Mention] = []
         for head in heads:
             m = self._res(head)
+            if (m is None or m.type in PLACE_TYPES) and head.dep_ == "pobj" and head.head.dep_ == "prep" \
+                    and head.head.head.lemma_.lower() in self.attack_nouns:
+                # "an Israeli strike on a school that killed 20": the clause tells what the strike did
+                agents = self._event_agents(head.head.head)
+                m = agents[0] if agents else None
             if m is None:
                 continue
             if pronoun == "which" and m.type == "Person":
@@ -329,6 +343,11 @@ class RelationFinder:
             if (m.type == "Person") == want_person:
                 return m
         return None
+
+    def _modifies_participle(self, m: Mention) -> bool:
+        """'Moscow-backed separatists': Moscow acts through the participle, it is no place one takes."""
+        last = self.ents.doc[m.end - 1]
+        return last.dep_ in ("npadvmod", "compound", "amod") and last.head.tag_ == "VBN"
 
     def _named_antecedent(self, tok: Token) -> Mention | None:
         """'its army chief X', 'their spokesman': the latest named group or state before the pronoun."""
@@ -400,7 +419,7 @@ class RelationFinder:
                     # "attacked the town of X and took control of it": the latest place named before
                     m = next((m for m in reversed(self.ents._ordered_mentions(tt.i))
                               if m.named and m.type in PLACE_TYPES and m.type != "Country"
-                              and m.start >= tt.sent.start), None)
+                              and m.start >= tt.sent.start and not self._modifies_participle(m)), None)
                     if m is not None:
                         out.append(m)
                     continue
@@ -630,6 +649,17 @@ class RelationFinder:
         subjects = [m for s in self._subject_tokens(verb) for m in self._resolve_subject(s, verb)]
         yield from self._emit(subjects, "captured", self._objects(places, "captured"), verb, 0.65)
 
+    def _members_listed(self, prep: Token) -> Iterator[Candidate]:
+        """'the international community, including Russia and Iran' → Russia and Iran are members of it."""
+        collective = prep.head
+        if collective.lemma_.lower() not in WORDS.collective_heads:
+            return
+        whole = self._res(collective)
+        members = [m for p in prep.children if p.dep_ == "pobj" for t in self._with_conjuncts(p)
+                   if (m := self._res(t)) is not None and m.named and m.type in ACTOR_TYPES]
+        if whole is not None and whole.type in ACTOR_TYPES and whole.type != "Person":
+            yield from self._emit(members, "memberOf", [whole], prep, 0.6)
+
     def _fall_noun(self, noun: Token) -> Iterator[Candidate]:
         """'the fall of Aleppo to the rebels' → the rebels captured Aleppo."""
         preps = {c.lower_: [p for p in c.children if p.dep_ == "pobj"] for c in noun.children if c.dep_ == "prep"}
@@ -639,7 +669,8 @@ class RelationFinder:
 
     def _participle(self, tok: Token, pred: str, prep: str) -> Iterator[Candidate]:
         """'X, affiliated with Y', 'an organization opposed to Y', 'the Al-Qaeda-linked group X'."""
-        objs = [p for c in tok.children if (c.dep_ == "prep" or c.dep_ == "agent" and tok.dep_ == "conj")
+        objs = [p for c in tok.children if (c.dep_ == "prep" or c.dep_ == "agent" and (tok.dep_ == "conj"
+                                                                                   or pred in CAPTURE_FAMILY))
                 and c.lower_ == prep for p in c.children if p.dep_ == "pobj"]
         objects = self._objects(objs, pred)
         swap = False
@@ -674,7 +705,9 @@ class RelationFinder:
             return
         while holder.dep_ == "appos":
             holder = holder.head
-        m = self._res(holder)
+        if holder.dep_ == "attr":  # "Mosul is the largest city controlled by Daesh": the copula's subject
+            holder = next((c for c in holder.head.children if c.dep_ == "nsubj"), holder)
+        m = self._res(holder, pred in CAPTURE_FAMILY)
         if m is None:
             return
         if prep == "by":
@@ -707,12 +740,32 @@ class RelationFinder:
                            if (m := self._res(t)) is not None)
         return out
 
+    def _war_between(self, noun: Token) -> Iterator[Candidate]:
+        """'the Iran-Iraq war', 'the Israel-Hamas war': each side opposes the other."""
+        sides: list[Mention] = []
+        for t in noun.doc[noun.left_edge.i:noun.i]:
+            m = self.ents.tok_mention[t.i]
+            if m is not None and m.named and m.type in ACTOR_TYPES and m.key not in {x.key for x in sides}:
+                sides.append(m)
+        if len(sides) == 2:
+            yield from self._emit(sides[:1], "opposes", sides[1:], noun, 0.7)
+            yield from self._emit(sides[1:], "opposes", sides[:1], noun, 0.7)
+
     def _event_noun(self, noun: Token, pred: str) -> Iterator[Candidate]:
         preps = self.lex.noun_preps.get(pred, set())
-        if pred == "opposes" and noun.lemma_.lower() == "war":
-            preps = {*preps, "with"}  # "Israel is at war with Hamas", "Russia's war with Ukraine"
         objs = [p for c in noun.children if c.dep_ == "prep" and c.lower_ in preps
                 for p in c.children if p.dep_ == "pobj"]
+        if not objs and pred == "opposes":
+            yield from self._war_between(noun)
+            return
+        if not objs:  # "the re-taking by Iraqi forces of Tikrit": the parser hung "of" on the agent
+            objs = [p for c in noun.children if c.dep_ == "prep" and c.lower_ == "by" for a in c.children
+                    if a.dep_ == "pobj" for q in a.children if q.dep_ == "prep" and q.lower_ in preps
+                    for p in q.children if p.dep_ == "pobj"]
+        if not objs and pred == "backs" and any(c.dep_ in ("poss", "amod") for c in noun.lefts):
+            # "its support of al-Qaeda", "Iranian backing of the Houthis": the supporter is named before the noun
+            objs = [p for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"
+                    for p in c.children if p.dep_ == "pobj"]
         if not objs and pred == "attacked" and noun.dep_ == "pobj":
             # "killed 45 people in raids on villages": the parser hung "on villages" on the verb
             gov = noun.head.head
@@ -736,6 +789,9 @@ class RelationFinder:
         # "with help from the US", "with the support of Russian aircraft"
         helpers = [p for c in noun.children if c.dep_ == "prep" and c.lower_ in ("from", "of")
                    for t in c.children if t.dep_ == "pobj" for p in self._with_conjuncts(t)]
+        # "with Yerevan's military support", "with Russian air support"
+        helpers += [c for c in noun.lefts if c.dep_ in ("poss", "amod", "compound")
+                    and (m := self.ents.resolve(c)) is not None and m.named and m.type in ACTOR_TYPES]
         if not helpers or noun.dep_ != "pobj" or noun.head.lower_ != "with":
             return
         verb = noun.head.head
@@ -762,6 +818,14 @@ class RelationFinder:
         if noun.dep_ != "pobj" or noun.head.dep_ != "prep":
             return []
         head = noun.head.head
+        if noun.head.lower_ == "in" and head.pos_ in ("VERB", "AUX"):
+            # "reiterates UK support for Iraq in the fight against ISIL": the parser hung "in" on the verb
+            head = next((c for c in head.children if c.dep_ in ("dobj", "obj")
+                         and self.lex.nouns.get(c.lemma_.lower()) == "backs"), head)
+        if noun.head.lower_ == "in" and self.lex.nouns.get(head.lemma_.lower()) == "backs":
+            # "UK support for Iraq in the fight against ISIL": the supported party fights
+            return [m for c in head.children if c.dep_ == "prep" and c.lower_ in ("for", "to")
+                    for p in c.children if p.dep_ == "pobj" for m in self._resolve_subject(p, head)]
         if head.dep_ in ("dobj", "obj") and head.pos_ == "NOUN" and noun.head.lower_ == "in":
             head = head.head  # "killed 45 people in raids on X": the killers raided
         if noun.head.lower_ == "for" and head.lemma_.lower() in ACCUSE_VERBS:
@@ -828,7 +892,13 @@ class RelationFinder:
                 m.type = "Person"  # "Salman Nimr Jamaa, envoy of ...": NER said ORG
         elif noun.dep_ in ("compound", "nmod") and noun.head.pos_ == "PROPN":
             m = self.ents.tok_mention[noun.head.i]
-            holders = [m] if m and m.type == "Person" else []
+            # "RSF adviser Omar Hamdan" is a person; "Hamas ally Hezbollah" may be any actor
+            relational = pred in ("alliedWith", "backs", "opposes")
+            holders = [m] if m and (m.type == "Person" or relational and m.named and m.type in ACTOR_TYPES) else []
+        elif (noun.dep_ == "pobj" and noun.head.lower_ == "of" and noun.head.head.lower_ == "one"
+              and noun.head.head.dep_ == "appos"):
+            m = self._res(noun.head.head.head)  # "X, one of the Taliban's most senior officials"
+            holders = [m] if m is not None and m.named else []
         elif noun.dep_ == "attr":
             holders = [m for s in self._subject_tokens(noun.head) for m in self._resolve_subject(s, noun.head)]
             # "X is a member of the alliance, along with Y and Z": them too
