@@ -614,6 +614,10 @@ class DocEntities:
             if lemma in GOVERNMENT_HEADS:
                 return self._government_of(country, tok)
         etype = HEAD_TYPES.get(lemma)
+        if (etype is not None and tok.pos_ == "PROPN" and tok.is_title and len(words) == 1 and not tok.is_sent_start
+                and lemma in WORDS.collective_heads):
+            # "the Coalition's strategy": a capitalised collective is the name the story gives one actor
+            return Mention(start, tok.i + 1, slugify(label), label, etype, head_lemma=lemma)
         if etype is None and tok.pos_ == "NOUN" and self._located(tok):
             etype = "Facility"  # "the national penitentiary in Port-au-Prince": some site in a named place
         if etype is None:

@@ -388,7 +388,8 @@ class RelationFinder:
             for o in objects:
                 if o.key == s.key:
                     continue
-                if pred in CAPTURE_FAMILY and not o.named and o.head_lemma in GENERIC_PLACES:
+                if pred in CAPTURE_FAMILY and not o.named and o.head_lemma in GENERIC_PLACES and not (
+                        o.country and o.head_lemma in WORDS.country_territory):
                     continue  # "captured 14 towns", "regained territory": no place a reader can look up
                 if pred in CAPTURE_FAMILY and o.type not in PLACE_TYPES:
                     continue
@@ -411,7 +412,7 @@ class RelationFinder:
                     # "overran parts of Marawi", "took the centre of Grozny": the named place
                     inner = [p for c in tt.children if c.dep_ == "prep" and c.lower_ == "of"
                              for p in c.children if p.dep_ == "pobj"]
-                    ms = [m for p in inner if (m := self._res(p, True)) is not None and m.named]
+                    ms = [m for p in inner if (m := self._res(p, True)) is not None and (m.named or m.country)]
                     if ms:
                         out.extend(ms)
                         continue
@@ -614,6 +615,12 @@ class RelationFinder:
             enemies = [p for h in holders + objs for c in h.children if c.dep_ == "prep" and c.lower_ == "against"
                        for p in c.children if p.dep_ == "pobj"]
             yield from self._emit(subjects, "opposes", self._objects(enemies, "opposes"), verb, 0.7)
+            # "stands by Iraq to defeat Daesh": both allies fight the purpose clause's object
+            purpose = [c for c in verb.children if c.dep_ == "advcl" and c.tag_ == "VB"
+                       and self.lex.verbs.get(c.lemma_.lower()) == "opposes"
+                       and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children)]
+            foes = self._objects([o for c in purpose for o in c.children if o.dep_ in ("dobj", "obj")], "opposes")
+            yield from self._emit(objects, "opposes", foes, verb, 0.65)
 
     def _fall(self, verb: Token) -> Iterator[Candidate]:
         """'Aleppo fell to the rebels', 'the army lost Lashio to the MNDAA' → the rebels/MNDAA captured it."""
