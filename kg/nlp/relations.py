@@ -28,6 +28,7 @@ SPEAKER_ROLES = WORDS.speaker_roles
 PART_NOUNS = WORDS.part_nouns
 PLACE_NOUNS = WORDS.place_nouns
 CAPTURE_FAMILY = {"captured", "recaptured", "invaded"}
+LASTING = {"opposes"}  # a stance needs a side one can name
 RELATIVE_PRONOUNS = WORDS.relative_pronouns
 PERSONAL_PRONOUNS = WORDS.personal_pronouns
 SOURCE_ONLY_TYPES = {"MediaOutlet", "MonitoringGroup"}
@@ -317,6 +318,10 @@ class RelationFinder:
                         return m
                 break
         want_person = tok.lower_ in ("he", "she", "his", "her", "him")
+        if tok.dep_ == "poss" and tok.head.dep_ == "conj" and tok.head.head.i < tok.i:
+            m = self._res(tok.head.head)  # "the regime and its backers": the first conjunct
+            if m is not None and m.type in ACTOR_TYPES and (m.type == "Person") == want_person:
+                return m
         if tok.dep_ == "poss":
             # "Kyiv has intensified its attacks": a possessive points back to its own clause's subject
             v = tok.head
@@ -337,12 +342,37 @@ class RelationFinder:
                 m = self._res(s_tok)
                 if m is not None and m.type in ACTOR_TYPES - SOURCE_ONLY_TYPES - {"Person"}:
                     return m
+            # "the resolve of the international community in its determination": the nearest actor before it
+            for t in reversed(tok.doc[tok.sent.start:tok.i]):
+                if t.pos_ in ("NOUN", "PROPN") and t.dep_ not in ("compound", "amod", "poss"):
+                    m = self._res(t)
+                    if m is not None and m.type in ACTOR_TYPES - SOURCE_ONLY_TYPES - {"Person"} and (
+                            m.named or len(m.label.split()) > 1):
+                        return m
+        if (tok.dep_ in ("nsubj", "nsubjpass") and tok.lower_ in ("they", "it") and tok.sent.start > 0
+                and tok.head.i == tok.sent.root.i):
+            # "They kidnapped and killed 11 people": a subject pronoun continues the previous sentence's subject
+            m = self._sentence_subject(tok.doc[tok.sent.start - 1].sent, depth=3)
+            if m is not None and m.type != "Person":
+                return m
         for m in reversed(self.ents._ordered_mentions(tok.i)):
             if m.type not in ACTOR_TYPES or m.type in SOURCE_ONLY_TYPES:
                 continue
             if (m.type == "Person") == want_person:
                 return m
         return None
+
+    def _sentence_subject(self, sent, depth: int) -> Mention | None:
+        """The actor a sentence is about: its root's subject, through subject pronouns of earlier sentences."""
+        subj = next((c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subj is None or depth == 0:
+            return None
+        if subj.pos_ == "PRON":
+            if subj.lower_ not in ("they", "it") or sent.start == 0:
+                return None
+            return self._sentence_subject(subj.doc[sent.start - 1].sent, depth - 1)
+        m = self._res(subj)
+        return m if m is not None and m.type in ACTOR_TYPES - SOURCE_ONLY_TYPES else None
 
     def _modifies_participle(self, m: Mention) -> bool:
         """'Moscow-backed separatists': Moscow acts through the participle, it is no place one takes."""
@@ -383,11 +413,13 @@ class RelationFinder:
                 if agent is None:
                     continue
                 s = agent
-            if pred == "opposes" and not s.named and len(s.label.split()) == 1:
-                continue  # "Forces clashed with ...": an enmity needs a side one can name
+            if pred in LASTING and not s.named and len(s.label.split()) == 1:
+                continue  # "Forces clashed with ...", "Members ... support": a lasting relation needs a named side
             for o in objects:
                 if o.key == s.key:
                     continue
+                if pred == "memberOf" and (o.type == "Person" or not o.named and len(o.label.split()) == 1):
+                    continue  # "joined Secretary John Kerry in Paris", "belonged to the first group": no membership
                 if pred in CAPTURE_FAMILY and not o.named and o.head_lemma in GENERIC_PLACES and not (
                         o.country and o.head_lemma in WORDS.country_territory):
                     continue  # "captured 14 towns", "regained territory": no place a reader can look up
