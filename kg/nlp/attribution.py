@@ -146,6 +146,9 @@ class Attributor:
                 if speaker is not None:
                     key, label = self._source(speaker, node)
                     add(self._kind(lemma, key), key, label, node)
+                    # the nearest statement governs: in "X bombed Y, aid groups say; Moscow denies Z" the
+                    # denial has its own object
+                    break
         # sentence-level: "..., the AP agency reported", "which was confirmed by X", "according to X"
         presupposed = _presupposed(trigger)
         for tok, att in self._sentence_level(sent):

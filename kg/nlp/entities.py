@@ -726,7 +726,8 @@ class DocEntities:
     def _antecedent(self, tok: Token, lemma: str) -> Mention | None:
         """'the group', 'the rebels' → the latest earlier actor with that head, else the latest armed group."""
         best_type = None
-        for m in reversed(self._ordered_mentions(tok.i)):
+        # mentions inside the phrase itself ("the al-Qaeda-linked group") are not its antecedent
+        for m in reversed(self._ordered_mentions(tok.left_edge.i)):
             if m.head_lemma == lemma and m.type in ACTOR_TYPES:
                 return m if self._compatible(tok, m) else None
             # "the group" may be any armed group; "the coalition" only an earlier coalition

@@ -246,6 +246,8 @@ class RelationFinder:
                                     else self._res(rel.head)
                                 return [m] if m is not None else []
                             return []
+                        if p.dep_ == "pobj" and p.lower_ not in ("whom", "which", "them", "us"):
+                            return self._resolve_subject(p, verb, place)  # "one of the strikes killed ..."
         if tok.pos_ == "PRON" or lower in PERSONAL_PRONOUNS:
             m = self._pronoun(tok, verb)
             return [m] if m is not None else []
