@@ -557,8 +557,8 @@ class DocEntities:
                  and t.tag_ != "POS" and not t.like_num and t.pos_ != "PRON"
                  and (t.i == tok.i or (t.ent_type_ not in ("DATE", "TIME")
                                        and t.lower_ not in DATE_WORDS | HEDGE_WORDS))]
-        if not words:
-            return None
+        if not words or words[0].lower_ in WORDS.glued_prepositions and words[0].i < tok.i:
+            return None  # "Near Raqqa, two strikes ...": a fronted place adverbial the parser took for a noun
         if tok.pos_ == "PROPN" and len(words) > 1:
             # "the capital Sanaa", "the town Bakhmut": the name without its generic place word
             words = [t for t in words if t.i == tok.i or t.lemma_.lower() not in PLACE_HEADS] or words

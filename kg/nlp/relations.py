@@ -315,8 +315,13 @@ class RelationFinder:
                 for child in self._subject_tokens(anc):
                     if child.dep_ in SUBJECT_DEPS and child.pos_ != "PRON":
                         m = self._res(child)
-                        if m is not None and m.type == "Person" and tok.lower_ in ("we", "our", "us"):
-                            return None  # "we" in a leader's quote is his group, which we cannot name
+                        if (m is None or m.type == "Person") and tok.lower_ in ("we", "our", "us"):
+                            # "'We have taken X,' a spokesman for the ZLF said": the group he speaks for; in a
+                            # leader's own quote "we" is his group, which we cannot name
+                            orgs = [o for c in child.children if c.dep_ == "prep" and c.lower_ in ("for", "of")
+                                    for p in c.children if p.dep_ == "pobj" and (o := self._res(p)) is not None
+                                    and o.named and o.type in ACTOR_TYPES and o.type != "Person"]
+                            return orgs[0] if orgs else None
                         return m
                 break
         want_person = tok.lower_ in ("he", "she", "his", "her", "him")
@@ -483,6 +488,10 @@ class RelationFinder:
             return
         obj_toks = [c for c in children if c.dep_ in ("dobj", "obj")
                     and not (pred == "attacked" and c.lemma_.lower() in WEAPON_HEADS)]
+        if not obj_toks and pred in ("attacked", "eliminated"):
+            # "targeted officials staying at the hotel": the parser made the object a gerund clause's subject
+            obj_toks = [s for c in children if c.dep_ == "ccomp" and c.tag_ == "VBG"
+                        for s in c.children if s.dep_ == "nsubj" and s.pos_ in ("NOUN", "PROPN")]
         if not obj_toks and lemma in ("help", "assist", "aid", "support"):
             # "Iran helped the Houthis develop missiles": the helped party is the clause's subject
             for c in children:
@@ -948,6 +957,10 @@ class RelationFinder:
                 holders += [m for w in along.children if w.dep_ == "prep" and w.lower_ == "with"
                             for p in w.children if p.dep_ == "pobj" for t in (p, *p.conjuncts)
                             if (m := self._res(t)) is not None and m.named]
+        if not holders and pred in ("alliedWith", "backs", "opposes") and noun.i + 1 < len(noun.doc):
+            # "Iran ally Hezbollah fired ...": a title right before a name, however the parser hung them
+            m = self.ents.tok_mention[noun.i + 1]
+            holders = [m] if m is not None and m.named and m.type in ACTOR_TYPES else []
         if not holders:
             appos = [c for c in noun.children if c.dep_ == "appos"]
             if appos:
@@ -976,6 +989,10 @@ class RelationFinder:
                     if m is not None and m.type in ACTOR_TYPES and m.named:
                         groups.append(m)
                         break
+        if not groups and noun.dep_ == "compound" and lemma in lex.role_nouns:
+            # "Iran ally Hezbollah": the owner may hang on the name, beside the role noun
+            groups = [m for c in noun.head.children if c.dep_ == "compound" and c.i < noun.i
+                      and (m := self.ents.resolve(c)) is not None and m.named and m.type in ACTOR_TYPES]
         if not groups and noun.dep_ == "compound":
             # "Rwanda's President Paul Kagame": the possessor hangs on the name
             for c in noun.head.children:
