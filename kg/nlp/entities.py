@@ -446,6 +446,9 @@ class DocEntities:
 
     def _noun_phrase_rules(self, tok: Token, literal: bool = False) -> Mention | None:
         lemma = tok.lemma_.lower()
+        named = self._name_with_of(tok)
+        if named is not None:
+            return named
         # "hundreds of civilians", "dozens of soldiers": the quantity stands for its members
         if lemma in QUANTITY_HEADS and lemma != "group" or tok.lower_ in QUANTITY_WORDS:
             for child in tok.children:
@@ -553,7 +556,8 @@ class DocEntities:
             if self.doc[k].text in ("-", "\u2013", "\u2014") and self.doc[k - 1].whitespace_:
                 start = k + 1  # dateline: "KABUL - Militants"
         span = self.doc[start:tok.i + 1]
-        words = [t for t in span if t.dep_ not in SKIP_MODIFIERS and t.lower_ not in QUANTITY_WORDS
+        inside = {tok.i} | {t.i for m in mods for t in m.subtree}  # the phrase's own words, not a neighbour's
+        words = [t for t in span if t.i in inside and t.dep_ not in SKIP_MODIFIERS and t.lower_ not in QUANTITY_WORDS
                  and t.tag_ != "POS" and not t.like_num and t.pos_ != "PRON"
                  and (t.i == tok.i or (t.ent_type_ not in ("DATE", "TIME")
                                        and t.lower_ not in DATE_WORDS | HEDGE_WORDS))]
@@ -634,6 +638,21 @@ class DocEntities:
                 return Mention(start, tok.i + 1, e.id, e.label, e.type, head_lemma=lemma, country=e.country)
         return Mention(start, tok.i + 1, slugify(label), label, etype, named=False, head_lemma=lemma,
                        country=country.country if country else None)
+
+    def _name_with_of(self, tok: Token) -> Mention | None:
+        """'the Army of the Victorious Sect', 'Party of God': a capitalised head and a capitalised "of" name."""
+        if tok.pos_ != "PROPN" or not tok.is_title or tok.lemma_.lower() not in HEAD_TYPES:
+            return None
+        for prep in tok.children:
+            if prep.dep_ == "prep" and prep.lower_ == "of" and prep.i == tok.i + 1:
+                pobj = next((p for p in prep.children if p.dep_ == "pobj"), None)
+                if pobj is None or pobj.pos_ != "PROPN" or not pobj.is_title or self.tok_mention[pobj.i] is not None:
+                    return None
+                label = self.doc[tok.i:pobj.i + 1].text
+                etype = "ArmedGroup" if HEAD_TYPES[tok.lemma_.lower()] == "MilitaryForce" else HEAD_TYPES[
+                    tok.lemma_.lower()]
+                return Mention(tok.i, pobj.i + 1, slugify(label), label, etype, head_lemma=tok.lemma_.lower())
+        return None
 
     def resolve_all(self, tok: Token, expect_place: bool = False) -> list[Mention]:
         """Like ``resolve``, but 'US and British warplanes' gives both states."""

@@ -362,6 +362,8 @@ class RelationFinder:
             m = self._sentence_subject(tok.doc[tok.sent.start - 1].sent, depth=3)
             if m is not None and m.type != "Person":
                 return m
+        if tok.lower_ in ("we", "our", "us"):
+            return None  # the writer's "we" outside a quote is nobody the story names
         for m in reversed(self.ents._ordered_mentions(tok.i)):
             if m.type not in ACTOR_TYPES or m.type in SOURCE_ONLY_TYPES:
                 continue
@@ -390,6 +392,10 @@ class RelationFinder:
         """'its army chief X', 'their spokesman': the latest named group or state before the pronoun."""
         if tok.lower_ not in ("its", "their"):
             return None
+        if tok.head.dep_ == "conj" and tok.head.head.i < tok.i:
+            m = self._res(tok.head.head)  # "the regime and its backers": the first conjunct
+            if m is not None and m.type in ACTOR_TYPES and m.type != "Person":
+                return m
         for m in reversed(self.ents._ordered_mentions(tok.i)):
             if m.named and m.type in ACTOR_TYPES and m.type != "Person" and m.type not in SOURCE_ONLY_TYPES:
                 return m
