@@ -428,3 +428,18 @@ def test_every_word_class_is_used_by_the_rules():
     unused = {name for name in load_words().names()
               if f"WORDS.{name}" not in source and f"{name.upper()} = " not in source}
     assert not unused
+
+
+def test_wikidata_and_state_links_reach_the_graph():
+    from rdflib import URIRef
+    from rdflib.namespace import SKOS
+
+    from kg.mapping import map_extraction
+    from kg.namespaces import CK, IRIs
+
+    x = Extractor(gazetteer_dir=FIXTURE_GAZETTEER).extract(
+        Document(id="t", text="The Turkish government backs the rebels in Syria."))
+    iris = IRIs("http://example.org/")
+    graph = set(map_extraction(x, iris))
+    assert (iris.entity("syria"), SKOS.exactMatch, URIRef("http://www.wikidata.org/entity/Q858")) in graph
+    assert (iris.entity("government-of-turkey"), CK.governmentOf, iris.entity("turkey")) in graph
