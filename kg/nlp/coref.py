@@ -23,6 +23,8 @@ from collections import Counter
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import numpy
+from spacy.attrs import LEMMA
 from spacy.tokens import Token
 
 from .lexicon import load_words
@@ -43,6 +45,8 @@ class Coreference:
     def __init__(self, ents: DocEntities):
         self.ents = ents
         self._chain: list[Mention] | None = None
+        self._side_words: list[Token] | None = None
+        self._lemmas: numpy.ndarray | None = None
         self._roles: dict[tuple[str, str], Mention] | None = None
         self.strikers: list[tuple[int, Mention]] = []  # (token index, actor) of "X conducted N strikes"
 
@@ -54,13 +58,28 @@ class Coreference:
         mods = [c for c in tok.lefts if c.dep_ in ("amod", "compound", "nmod")]
         return all(c.lower_ in WORDS.side_words or c.lower_ in WORDS.descriptive for c in mods)
 
+    def _with_lemma(self, words: frozenset[str]) -> list[Token]:
+        """Tokens whose lemma is one of ``words``, picked from the token array (a Python loop over every token
+        of a long article costs more than all the rules)."""
+        doc = self.ents.doc
+        strings = doc.vocab.strings
+        keys = numpy.array(sorted({strings.add(v) for w in words for v in (w, w.capitalize())}), dtype=numpy.uint64)
+        if self._lemmas is None:
+            self._lemmas = doc.to_array(LEMMA)
+        return [doc[int(i)] for i in numpy.flatnonzero(numpy.isin(self._lemmas, keys))]
+
+    def side_words(self) -> list[Token]:
+        """Side words outside names, in document order ("rebel positions", "the insurgents")."""
+        if self._side_words is None:
+            self._side_words = [t for t in self._with_lemma(WORDS.side_heads) if self.ents.tok_mention[t.i] is None]
+        return self._side_words
+
     def chain(self) -> list[Mention]:
         if self._chain is None:
             self._chain = []
-            for tok in self.ents.doc:
+            for tok in self.side_words():
                 head = tok.dep_ not in ("compound", "amod", "nmod", "poss")  # "rebel positions" describe positions
-                if (head and tok.pos_ in ("NOUN", "PROPN") and tok.lemma_.lower() in WORDS.side_heads
-                        and self.ents.tok_mention[tok.i] is None):
+                if head and tok.pos_ in ("NOUN", "PROPN"):
                     m = self.ents._noun_phrase(tok, describe=False)
                     if m is not None and self.side_member(tok, m):
                         self._chain.append(m)
@@ -72,8 +91,7 @@ class Coreference:
             return m
         chain = self.chain()
         definite = any(c.lower_ in ("the", "these", "those") for c in tok.children if c.dep_ == "det")
-        described_before = any(t.lemma_.lower() in WORDS.side_heads and self.ents.tok_mention[t.i] is None
-                               for t in self.ents.doc[:m.start])  # "rebel positions ... the insurgents"
+        described_before = any(t.i < m.start for t in self.side_words())  # "rebel positions ... the insurgents"
         if definite and not described_before:
             for prev in reversed(self.ents._ordered_mentions(tok.i)):
                 if prev.named and prev.type == "ArmedGroup":
@@ -91,8 +109,8 @@ class Coreference:
         """(role lemma, organisation key) -> the one person the document names in that role."""
         if self._roles is None:
             found: dict[tuple[str, str], list[Mention]] = {}
-            for tok in self.ents.doc:
-                if tok.lemma_.lower() not in WORDS.person_roles or tok.pos_ != "NOUN":
+            for tok in self._with_lemma(WORDS.person_roles):
+                if tok.pos_ != "NOUN":
                     continue
                 person = self._role_person(tok)
                 owner = self._role_owner(tok)

@@ -100,8 +100,9 @@ class DocEntities:
     """The entities of one parsed document, resolved on demand for the relation rules."""
 
     def __init__(self, doc: Doc, gaz: Gazetteer, matcher: PhraseMatcher, scope: str = "",
-                 day: date | None = None):
+                 day: date | None = None, text: str | None = None):
         self.doc = doc
+        self.text = doc.text if text is None else text  # Doc.text is rebuilt token by token on every call
         self.gaz = gaz
         self.scope = scope  # suffix of description keys: "jihadist rebels" here is nobody's elsewhere
         self.day = day  # the document's date: who held an office then
@@ -117,7 +118,7 @@ class DocEntities:
     def _credits(self) -> set[int]:
         """Tokens of photo credits ("Jane Roe / AFP") and bylines ("By John Doe"): names that do nothing here."""
         doc, out = self.doc, set()
-        text = doc.text
+        text = self.text
         pos = 0
         for line in text.split("\n"):
             start, end = pos, pos + len(line)

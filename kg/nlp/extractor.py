@@ -63,7 +63,8 @@ class Extractor:
             yield self._extract(sdoc, document)
 
     def _extract(self, sdoc: Doc, document: Document) -> Extraction:
-        ents = DocEntities(sdoc, self.gazetteer, self.matcher, scope=document.key[:8], day=_day(document.date))
+        ents = DocEntities(sdoc, self.gazetteer, self.matcher, scope=document.key[:8], day=_day(document.date),
+                            text=document.text)
         finder = RelationFinder(ents, self.lexicon)
         attributor = Attributor(ents, self.lexicon, finder._pronoun)
         relations: list[Relation] = []

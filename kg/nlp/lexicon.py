@@ -53,6 +53,7 @@ class Lexicon:
     intention_verbs: set[str] = field(default_factory=set)
     intention_nouns: set[str] = field(default_factory=set)
     lemma_fixes: dict[str, str] = field(default_factory=dict)
+    hyphenated: frozenset[str] = frozenset()  # "re-taking": kept as one token (model.py)
 
 
 def _words(where: str, owner: str, values: list) -> list:
@@ -117,6 +118,7 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
     lex.according = set(st.get("according", []))
     lex.reporter_types = set(st.get("reporter_types", []))
     lex.lemma_fixes = dict(data.get("lemma_fixes", {}))
+    lex.hyphenated = frozenset(form for form in lex.lemma_fixes if "-" in form)
     mod = data["modality"]
     for name in ("negation", "hypothetical_aux", "conditional_marks", "purpose_marks", "intention_verbs",
                  "intention_nouns"):
