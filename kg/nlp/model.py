@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import functools
 
+import numpy
 import spacy
+from spacy.attrs import LOWER, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -38,10 +40,11 @@ def lemma_fixes(doc: Doc) -> Doc:
     from .lexicon import load_lexicon  # late import: the component must register before any model loads
 
     fixes = load_lexicon().lemma_fixes
-    for tok in doc:
-        fix = fixes.get(tok.lower_)
-        if fix is not None:
-            tok.lemma_ = fix
+    strings = doc.vocab.strings
+    keys = numpy.array([strings.add(form) for form in fixes], dtype=numpy.uint64)
+    for i in numpy.flatnonzero(numpy.isin(doc.to_array(LOWER), keys)):  # only the listed words, found in C
+        tok = doc[int(i)]
+        tok.lemma_ = fixes[tok.lower_]
     return doc
 
 
@@ -56,9 +59,10 @@ def hyphenated_verbs(doc: Doc) -> Doc:
     from .lexicon import load_lexicon
 
     forms = load_lexicon().hyphenated
-    spans = [doc[i:i + 3] for i in range(len(doc) - 2)
-             if doc[i + 1].text == "-" and not doc[i].whitespace_ and not doc[i + 1].whitespace_
-             and f"{doc[i].lower_}-{doc[i + 2].lower_}" in forms]
+    hyphens = numpy.flatnonzero(doc.to_array(ORTH) == doc.vocab.strings["-"]) if "-" in doc.vocab.strings else []
+    spans = [doc[i - 1:i + 2] for i in map(int, hyphens) if 0 < i < len(doc) - 1
+             and not doc[i - 1].whitespace_ and not doc[i].whitespace_
+             and f"{doc[i - 1].lower_}-{doc[i + 1].lower_}" in forms]
     if spans:
         with doc.retokenize() as retokenizer:
             for span in spans:
