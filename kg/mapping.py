@@ -21,6 +21,7 @@ from .records import Attribution, Document, Extraction, Relation
 __all__ = ["EVENT_MODEL", "EventModel", "map_extraction"]
 
 Triple = tuple[URIRef, URIRef, object]
+WIKIDATA = "http://www.wikidata.org/entity/"
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,13 @@ def _entity_triples(ex: Extraction, iris: IRIs) -> Iterator[Triple]:
             yield e, GEO.long, Literal(Decimal(f"{ent.longitude:.5f}"))
         if ent.located_in and ent.located_in in ex.entities:
             yield e, CK.locatedIn, iris.entity(ent.located_in)
+        if ent.wikidata:
+            # skos:exactMatch, not owl:sameAs: sameAs would merge our IRI with Wikidata's under OWL RL (and
+            # push reasoning to owlrl's slow fallback); an exact match is a link a client can follow
+            yield e, SKOS.exactMatch, URIRef(f"{WIKIDATA}{ent.wikidata}")
+        for prop, target in sorted(ent.links.items()):
+            if target in ex.entities:
+                yield e, CK[prop], iris.entity(target)
         for span in ent.mentions:
             m = iris.mention(doc_key, span.start, span.end)
             yield e, GAF.denotedBy, m
@@ -119,6 +127,9 @@ def _mention_triples(m: URIRef, start: int, end: int, text: str, doc_key: str, i
 
 def _relation_triples(ex: Extraction, rel: Relation, iris: IRIs) -> Iterator[Triple]:
     model = EVENT_MODEL[rel.predicate]
+    if rel.predicate == "leads" and rel.object in ex.entities and not ex.entities[rel.object].named:
+        # "the jihadist rebels, led by HTS": what the described group does is reachable from its leader
+        model = EventModel(CK.Leadership, CK.directedGroup)
     doc_key = ex.document.key
     event = iris.event(doc_key, rel.predicate, rel.subject, rel.object, rel.trigger.start)
     subj, obj = iris.entity(rel.subject), iris.entity(rel.object)

@@ -69,6 +69,9 @@ class Entity:
     longitude: float | None = None
     country_code: str | None = None
     located_in: str | None = None  # key of another Entity
+    named: bool = True  # False for a description ("jihadist rebels"): its key is scoped to the document
+    wikidata: str | None = None  # Wikidata QID from the gazetteer ("Q858")
+    links: dict[str, str] = field(default_factory=dict)  # ontology property -> key: governmentOf, armedForcesOf, ...
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,9 @@ from kg.query import DEFAULT_PREFIXES
 from .executor import QueryOutput, QueryTask
 from .sparql import GRAPH_OFFERS, MEDIA_OF, client_key, kg_pool, kg_store
 
+# skos:exactMatch targets an entity page names: the gazetteer's Wikidata IDs and GeoNames places
+EXTERNAL_IDS = {"http://www.wikidata.org/entity/": "Wikidata", "https://sws.geonames.org/": "GeoNames"}
+
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")
 
@@ -380,7 +383,7 @@ def entity(key: str) -> Response:
     fmt = _wants_rdf()
     if fmt:
         return _rdf_response(iri, fmt)
-    labels, aliases, types, coords, other = [], [], [], {}, []
+    labels, aliases, types, coords, other, external = [], [], [], {}, [], []
     for r in props:
         p, o = _val(r["p"]), r["o"]
         if p == str(RDFS.label):
@@ -391,6 +394,10 @@ def entity(key: str) -> Response:
             types.append((curie(_val(o)), _val(o)))
         elif p in (str(GEO.lat), str(GEO.long)):
             coords[local_name(p)] = _val(o)
+        elif p == str(SKOS.exactMatch) and _val(o).startswith(tuple(EXTERNAL_IDS)):
+            ov = _val(o)  # Wikidata and GeoNames: shown as "Wikidata Q858", linked
+            name = next(v for k, v in EXTERNAL_IDS.items() if ov.startswith(k))
+            external.append((name, ov.rstrip("/").rsplit("/", 1)[-1], ov))
         elif p != str(GAF.denotedBy) and not (isinstance(o, ox.NamedNode) and _val(o).startswith(
                 tuple(f"{store.iris.base}{k}/" for k in ("entity", "event", "statement")))):
             ov = _val(o)
@@ -411,6 +418,7 @@ def entity(key: str) -> Response:
             sources[o].append(f)
     html = render_template("entity.html", iri=iri, key=key, label=label, aliases=sorted(set(aliases) - {label}),
                            types=sorted(set(types)), coords=coords, other=sorted(set(other)), out=out, inc=inc,
+                           external=sorted(set(external)),
                            facts=facts, svg=neighbourhood_svg((iri, label), edges), mentions=mentions,
                            sources=sources,
                            local_name=local_name)

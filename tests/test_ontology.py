@@ -85,11 +85,13 @@ def test_property_axioms(g):
 
 
 def test_chains_derive_every_shortcut_and_never_contain_their_own_property(g):
-    chains = {head: list(g.items(lst)) for head, lst in g.subject_objects(OWL.propertyChainAxiom)}
+    chains: dict = {}
+    for head, lst in g.subject_objects(OWL.propertyChainAxiom):
+        chains.setdefault(head, []).append(list(g.items(lst)))
     for name in EVENT_MODEL:
         assert CK[name] in chains, name
-        assert chains[CK[name]] == [CK.agentOf, EVENT_MODEL[name].object_role]
-    for head, items in chains.items():
+        assert [CK.agentOf, EVENT_MODEL[name].object_role] in chains[CK[name]]
+    for head, items in ((h, i) for h, lists in chains.items() for i in lists):
         assert head not in items
         supers = set(g.transitive_objects(head, RDFS.subPropertyOf))
         assert not any(head in set(g.transitive_objects(i, RDFS.subPropertyOf)) for i in items), head

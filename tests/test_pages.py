@@ -157,3 +157,8 @@ def test_document_page_highlights_mentions(srv, tmp_path):
     assert re.sub(r"<[^>]+>", "", text.split(">", 1)[1]).replace("&amp;", "&") == SAMPLE_TEXT
     png = screenshot(tmp_path, url, "doc")
     assert_not_blank(png)
+
+
+def test_entity_page_links_out_to_geonames(srv, tmp_path):
+    dom = dump_dom(tmp_path, f"{srv.url}/entity/turkey")
+    assert re.search(r'<a href="https://sws.geonames.org/298795/" rel="external">GeoNames 298795</a>', dom)

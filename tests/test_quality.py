@@ -12,7 +12,8 @@ from kg.records import Document
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_71636dc5e52876a0.txt"
-SEED_GOLD = ROOT.parent / "shared" / "dev" / "seed-gold.json"
+SHARED_DEV = next((p / "shared" / "dev" for p in ROOT.parents if (p / "shared" / "dev").is_dir()), ROOT / "missing")
+SEED_GOLD = SHARED_DEV / "seed-gold.json"
 DEV_DIR = ROOT / "tests" / "data" / "dev"
 DEV_GOLD = ROOT / "tests" / "data" / "dev-gold.json"
 
@@ -30,7 +31,32 @@ def rows_for(extractor: Extractor, paths: list[Path]) -> list[dict]:
 @pytest.mark.skipif(not SEED_GOLD.exists(), reason="seed gold lives in ../shared/dev")
 def test_seed_f1(extractor):
     report = evaluate(SEED_GOLD, rows_for(extractor, [SEED]))
-    assert report.f1 >= 0.90, format_report(report)
+    assert report.f1 == 1.0, format_report(report)
+
+
+def test_seed_graph_merges_one_actor_and_reaches_it_from_its_leader(extractor):
+    """'jihadists', 'Islamist rebels', 'jihadist rebels' are one described group that HTS leads, so asking what
+    HTS captured answers the places the group took; 'a Hezbollah envoy' is Salman Nimr Jamaa; the government of
+    Turkey is an entity linked to Turkey."""
+    from rdflib import URIRef
+
+    from kg.mapping import map_extraction
+    from kg.namespaces import CK, IRIs
+    from kg.reasoning import load_ontology, owlrl_closure
+
+    x = next(extractor.pipe([Document(id=SEED.stem, text=SEED.read_text(encoding="utf-8"), path=str(SEED))]))
+    iris = IRIs("http://example.org/")
+    asserted = map_extraction(x, iris)
+    graph = set(asserted) | owlrl_closure(load_ontology(), asserted)
+    hts = iris.entity("hayat-tahrir-al-sham")
+    captured = {str(o) for s, p, o in graph if s == hts and p == CK.captured}
+    labels = {x.entities[str(iri).rsplit("/", 1)[1]].label for iri in map(URIRef, captured)}
+    assert labels >= {"Aleppo", "Halfaya", "Taybat al-Imam", "Maardis", "Soran"}
+    group = [e for e in x.entities.values()
+             if {"jihadists", "islamist rebels", "jihadist rebels"} <= {a.lower() for a in e.aliases | {e.label}}]
+    assert len(group) == 1 and (hts, CK.directs, iris.entity(group[0].key)) in graph
+    assert "hezbollah-envoy" not in {k.split("--")[0] for k in x.entities}
+    assert (iris.entity("government-of-turkey"), CK.governmentOf, iris.entity("turkey")) in graph
 
 
 def test_dev_set_is_big_enough():
@@ -39,20 +65,20 @@ def test_dev_set_is_big_enough():
 
 def test_dev_f1_and_precision(extractor):
     report = evaluate(DEV_GOLD, rows_for(extractor, sorted(DEV_DIR.glob("*.txt"))))
-    assert report.f1 >= 0.80, format_report(report)
-    assert report.precision >= 0.85, format_report(report)
+    assert report.f1 >= 0.95, format_report(report)
+    assert report.precision >= 0.95, format_report(report)
 
 
 BLIND_SETS = [
     # (texts, gold, min F1, min precision): written and annotated before the extractor saw them; both were
     # then used for fixes, so these gates guard against regressions, they are not held-out estimates
     (ROOT / "tests" / "data" / "blind", ROOT / "tests" / "data" / "blind-gold.json", 0.90, 0.90),
-    (ROOT / "tests" / "data" / "blind2", ROOT / "tests" / "data" / "blind2-gold.json", 0.85, 0.90),
+    (ROOT / "tests" / "data" / "blind2", ROOT / "tests" / "data" / "blind2-gold.json", 0.90, 0.90),
     (ROOT / "tests" / "data" / "blind3", ROOT / "tests" / "data" / "blind3-gold.json", 0.90, 0.90),
-    (ROOT / "tests" / "data" / "blind4", ROOT / "tests" / "data" / "blind4-gold.json", 0.80, 0.90),
-    (ROOT / "tests" / "data" / "blind5", ROOT / "tests" / "data" / "blind5-gold.json", 0.85, 0.90),
+    (ROOT / "tests" / "data" / "blind4", ROOT / "tests" / "data" / "blind4-gold.json", 0.90, 0.90),
+    (ROOT / "tests" / "data" / "blind5", ROOT / "tests" / "data" / "blind5-gold.json", 0.90, 0.90),
     (ROOT / "tests" / "data" / "blind6", ROOT / "tests" / "data" / "blind6-gold.json", 0.90, 0.90),
-    (ROOT / "tests" / "data" / "blind7", ROOT / "tests" / "data" / "blind7-gold.json", 0.80, 0.90),
+    (ROOT / "tests" / "data" / "blind7", ROOT / "tests" / "data" / "blind7-gold.json", 0.90, 0.90),
 ]
 
 
@@ -62,3 +88,25 @@ def test_blind_sets(extractor, texts, gold, min_f1, min_p):
     report = evaluate(gold, rows_for(extractor, sorted(texts.glob("*.txt"))))
     assert report.f1 >= min_f1, format_report(report)
     assert report.precision >= min_p, format_report(report)
+
+
+RE3D = ROOT / "tests" / "data" / "re3d"  # Dstl's re3d, three redistributable folders (LICENSE/ATTRIBUTION inside)
+
+
+@pytest.mark.skipif(not (SHARED_DEV / "score_re3d.py").exists(), reason="the re3d scorer lives in ../shared/dev")
+def test_re3d_recall_on_real_documents(extractor, tmp_path, capsys):
+    """Real Syria/Iraq documents nobody on the team wrote: recall of named fighting, membership, command and
+    alliance relations (hand-checked precision of 50 random predictions: tests/data/re3d/precision-verdicts.tsv)."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("score_re3d", SHARED_DEV / "score_re3d.py")
+    scorer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scorer)
+    folders = sorted(p for p in RE3D.iterdir() if p.is_dir())
+    docs = [Document(id=d["_id"], text=d["text"], path=f"{d['_id']}.txt")
+            for folder in folders for d in scorer.show_load(folder)[0]]
+    preds = tmp_path / "p.jsonl"
+    preds.write_text("".join(json.dumps(row) + "\n" for x in extractor.pipe(docs) for row in relation_rows(x)))
+    recall = scorer.score(preds, folders)
+    assert recall >= 0.6, capsys.readouterr().out

@@ -15,15 +15,15 @@ from kg.records import Attribution, Modality
 from kg.records import Span as CharSpan
 
 from .entities import DocEntities, Mention
-from .lexicon import Lexicon
+from .lexicon import Lexicon, load_words
 
 # "so it can attack" is a purpose (intended) more than an ability (hypothetical)
+WORDS = load_words()  # word classes: kg/nlp/words.toml
 MODALITY_RANK: dict[str, int] = {"question": 5, "negated": 4, "conditional": 3, "intended": 2,
                                  "hypothetical": 1, "asserted": 0}
 
 
-DEPLOY_VERBS = {"deploy", "send", "dispatch", "cross", "move", "rush", "fly", "airlift", "station", "mobilise",
-                "mobilize", "enter", "arrive", "pour"}
+DEPLOY_VERBS = WORDS.deploy_verbs
 
 
 def modality(trigger: Token, sent: Span, lex: Lexicon) -> Modality:
@@ -146,6 +146,9 @@ class Attributor:
                 if speaker is not None:
                     key, label = self._source(speaker, node)
                     add(self._kind(lemma, key), key, label, node)
+                    # the nearest statement governs: in "X bombed Y, aid groups say; Moscow denies Z" the
+                    # denial has its own object
+                    break
         # sentence-level: "..., the AP agency reported", "which was confirmed by X", "according to X"
         presupposed = _presupposed(trigger)
         for tok, att in self._sentence_level(sent):

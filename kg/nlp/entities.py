@@ -8,8 +8,10 @@ gazetteer first, then syntax ("the village of X", object of "captured"), then Ge
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
@@ -20,8 +22,11 @@ from kg.records import Entity
 from kg.records import Span as CharSpan
 
 from . import geo
-from .lexicon import Gazetteer, alias_key
+from .coref import Coreference, linked
+from .gazetteer import Gazetteer, alias_key
+from .lexicon import load_lexicon, load_words
 
+WORDS = load_words()  # word classes: kg/nlp/words.toml
 NE_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"}
 PLACE_TYPES = {"Place", "Country", "Region", "Province", "Settlement", "City", "Town", "Village", "Facility"}
 VAGUE_TYPES = {"Organization", "Group", "Place", "Settlement"}
@@ -30,102 +35,33 @@ ACTOR_TYPES = {"Person", "Organization", "ArmedGroup", "Government", "MilitaryFo
                "MonitoringGroup", "State", "Group", "Country"}
 
 # head noun lemma -> ontology class, for noun phrases that are not names
-HEAD_TYPES = {
-    **dict.fromkeys(["rebel", "jihadist", "insurgent", "militant", "militia", "militiaman", "fighter", "guerrilla",
-                     "extremist", "terrorist", "paramilitary", "gunman", "separatist", "group", "faction",
-                     "mercenary", "islamist", "opposition", "movement", "organization", "organisation",
-                     "coalition", "alliance", "jihadi", "resistance", "wing", "cell", "gang", "branch",
-                     "affiliate", "offshoot", "network", "dissident"], "ArmedGroup"),
-    **dict.fromkeys(["force", "troop", "army", "military", "navy", "warplane", "drone", "jet",
-                     "unit", "battalion", "brigade", "peacekeeper", "aircraft", "artillery", "airstrike",
-                     "strike", "missile", "police", "command", "defence", "defense", "regiment", "division",
-                     "corps", "platoon", "detachment", "legion", "squadron"], "MilitaryForce"),
-    **dict.fromkeys(["government", "regime", "junta", "authority", "administration", "ministry", "cabinet", "ruler",
-                     "official", "agency", "service"], "Government"),
-    **dict.fromkeys(["media", "television", "channel", "newspaper", "outlet", "broadcaster"],
-                    "MediaOutlet"),
-    **dict.fromkeys(["observatory", "monitor", "watchdog"], "MonitoringGroup"),
-    "city": "City", "town": "Town", "village": "Village", "province": "Province", "region": "Region",
-    "district": "Region", "governorate": "Province", "capital": "City", "suburb": "Place",
-    **dict.fromkeys(["infrastructure", "grid", "substation", "plant", "airport", "railway", "network"],
-                    "Facility"),
-    **dict.fromkeys(["villager", "resident", "worker", "farmer", "student", "schoolgirl", "schoolboy", "child",
-                     "woman", "man", "hostage", "prisoner", "journalist", "doctor", "patient", "refugee",
-                     "worshipper", "pilgrim", "passenger", "miner", "herder", "displaced", "aid", "staff"],
-                    "Person"),
-    **dict.fromkeys(["shipping", "tanker", "carrier", "warship", "destroyer", "frigate", "freighter", "vessel"],
-                    "Facility"),
-    **dict.fromkeys(["penitentiary", "jail", "courthouse", "embassy", "consulate", "checkpoint", "port",
-                     "monastery", "temple", "shelter"], "Facility"),
-    **dict.fromkeys(["officer", "policeman", "guard", "inmate", "policemen", "soldier", "sailor", "marine", "pilot",
-                     "crewman", "airman", "seaman", "conscript", "crew"], "Person"),
-    **dict.fromkeys(["corridor", "crossing", "pass", "gorge", "valley", "hill", "ridge", "island", "peninsula",
-                     "highway", "route", "zone", "enclave", "pocket", "bridgehead", "heights"], "Place"),
-    "mission": "MilitaryForce",
-    **dict.fromkeys(["hideout", "hideaway", "lair", "bunker", "tunnel", "trench"], "Facility"),
-    **dict.fromkeys(["station", "airbase", "airfield", "garrison", "post", "palace", "parliament", "embassy",
-                     "factory", "warehouse", "stadium", "university", "hotel", "railway", "harbour", "harbor",
-                     "pipeline", "field", "mine", "residence", "office", "convoy", "site", "installation"],
-                    "Facility"),
-    **dict.fromkeys(["base", "camp", "refinery", "school", "prison", "hospital", "airport", "port", "facility",
-                     "compound", "position", "plant", "bridge", "dam", "headquarters", "centre", "center",
-                     "ship", "vessel", "depot", "barracks", "checkpoint", "outpost", "target", "community",
-                     "mosque", "church", "market", "building", "theatre", "theater", "complex", "runway",
-                     "steelworks", "cathedral", "museum", "terminal", "mall", "minaret", "shrine", "clinic",
-                     "warship", "ferry", "courthouse", "bank", "club", "restaurant", "cafe", "hall"], "Facility"),
-    **dict.fromkeys(["location", "area", "territory", "stronghold", "border", "front", "villages"], "Place"),
-    **dict.fromkeys(["commander", "envoy", "leader", "minister", "spokesman", "spokesperson", "president",
-                     "chief", "general", "civilian", "detainee", "people", "person", "member"], "Person"),
-}
-PLACE_HEADS = {"city", "town", "village", "province", "region", "district", "governorate", "state", "area",
-               "stronghold", "bastion",
-               "capital", "port"}
+HEAD_TYPES = WORDS.head_types
+PLACE_HEADS = WORDS.place_heads
 # "Russian forces" stand for Russia; an "army"/"military" is its own MilitaryForce entity
-STATE_PROXY_HEADS = {"force", "troop", "soldier", "warplane", "drone", "jet", "aircraft", "airstrike", "strike",
-                     "missile", "artillery", "navy", "official", "authority", "bombing", "attack", "raid",
-                     "shelling", "rocket", "fighter", "special", "intelligence", "instructor", "peacekeeper",
-                     "mercenary", "adviser", "advisor", "warship", "unit", "battery", "government", "regime",
-                     "administration", "leadership", "diplomat", "agency", "service", "ministry", "wing",
-                     "tank", "gunboat", "commando", "bomb", "state", "system", "launcher", "vehicle",
-                     "shell", "munition", "helicopter", "gunship", "sniper", "operative", "agent", "defence",
-                     "boat", "submarine",
-                     "defense"}
-ARMY_HEADS = {"army", "military"}
-GOVERNMENT_HEADS = {"government", "regime", "administration", "authority", "junta"}
+STATE_PROXY_HEADS = WORDS.state_proxy_heads
+ARMY_HEADS = WORDS.army_heads
+GOVERNMENT_HEADS = WORDS.government_heads
 # words that describe but do not name; "the paramilitary group" is anaphoric, "the Wagner group" is not
-DESCRIPTIVE = {"paramilitary", "armed", "militant", "rebel", "jihadist", "islamist", "ethnic", "extremist",
-               "terrorist", "insurgent", "radical", "main", "local", "same", "latter", "former", "other",
-               "new", "several", "major", "senior", "top", "allied", "opposition", "regional", "whole", "entire",
-               "Islamist", "jihadi"}
-ANAPHORIC_HEADS = {"group", "rebel", "militant", "insurgent", "movement", "organization", "organisation",
-                   "militia", "paramilitary", "faction", "fighter", "coalition", "alliance", "junta",
-                   "military", "army"}
-TITLE_WORDS = {"president", "mr", "mrs", "ms", "general", "colonel", "captain", "minister", "leader", "commander",
-               "chief", "sheikh", "king", "prince", "emir", "dr", "sir", "lt", "major", "governor", "spokesman"}
-DATE_WORDS = {"late", "early", "mid", "january", "february", "march", "april", "june", "july", "august",
-              "september", "october", "november", "december", "monday", "tuesday", "wednesday", "thursday",
-              "friday", "saturday", "sunday", "last", "next", "this"}
-PLACE_DESCRIPTORS = {"only", "regional", "provincial", "main", "key", "strategic", "besieged", "embattled",
-                     "northern", "southern", "eastern", "western", "central", "frontline", "nearby", "same",
-                     "ancient", "devastated", "port", "border"}
-LINKING_PARTICIPLES = {"loyal": "to", "backed": "by", "supported": "by", "allied": "to", "aligned": "with"}
-HEDGE_WORDS = {"suspected", "alleged", "so-called", "presumed", "purported"}
+DESCRIPTIVE = WORDS.descriptive
+ANAPHORIC_HEADS = WORDS.anaphoric_heads
+TITLE_WORDS = WORDS.title_words
+DATE_WORDS = WORDS.date_words
+PLACE_DESCRIPTORS = WORDS.place_descriptors
+LINKING_PARTICIPLES = {w: load_lexicon().participles[w][1] for w in WORDS.linking_participles}
+HEDGE_WORDS = WORDS.hedge_words
 NON_ENTITY_NE = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"}
-QUANTITY_HEADS = {"hundred", "dozen", "thousand", "score", "number", "handful", "group", "couple", "lot", "string",
-                  "series", "cluster", "row", "chain",
-                  "million", "tens"}
-MEMBER_HEADS = {"fighter", "member", "militant", "soldier", "troop", "force", "gunman", "unit", "militiaman",
-                "commando", "jihadist", "rebel"}
-GROUP_NOUNS = {"militia", "rebel", "insurgent", "militant", "jihadist", "separatist", "guerrilla", "fighter"}
-NAME_CONNECTORS = {"of", "for", "the", "and", "de", "du", "la", "al", "el"}
-NAME_HEADS = {"group", "organization", "organisation", "movement", "militia", "faction", "network"}
+# a photo credit at the end of a caption line: "... abandoned by government forces.Aref Tammawi / AFP"
+CREDIT = re.compile(r"(?:^|[.!?]\s*)((?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’.-]*\s*/\s*[A-Z][\w .]{1,25})\s*$")
+QUANTITY_HEADS = WORDS.quantity_nouns
+MEMBER_HEADS = WORDS.member_heads
+GROUP_NOUNS = WORDS.group_nouns
+NAME_CONNECTORS = WORDS.name_connectors
+NAME_HEADS = WORDS.name_heads
 # "the group" usually means the group the story is about; "the rebels" may be anyone's rebels, so a plural
 # only resolves to an antecedent with the same head ("M23 rebels ... the rebels")
-GENERIC_GROUP_HEADS = {"group", "militia", "faction", "organization", "organisation", "paramilitary", "movement"}
+GENERIC_GROUP_HEADS = WORDS.generic_group_heads
 SKIP_MODIFIERS = {"det", "nummod", "quantmod", "punct", "predet", "case", "advmod", "prep", "cc"}
-QUANTITY_WORDS = {"other", "several", "some", "many", "dozens", "hundreds", "thousands", "about", "more",
-                  "most", "few", "various", "numerous", "all", "both", "new", "major", "at", "least", "nearly",
-                  "almost", "around", "roughly", "over", "additional", "further"}
+QUANTITY_WORDS = WORDS.quantity_words
 
 
 @dataclass
@@ -143,6 +79,8 @@ class Mention:
     lat: float | None = None
     lon: float | None = None
     country: str | None = None  # ISO code
+    links: tuple[tuple[str, str], ...] = ()  # (ontology property, key) for entities made here, not in the gazetteer
+    confidence: float = 1.0  # below 1 when reached through a coreference link (coref.LINK_CONFIDENCE)
 
 
 def build_matcher(nlp_vocab, gaz: Gazetteer, make_doc) -> PhraseMatcher:
@@ -161,24 +99,55 @@ def build_matcher(nlp_vocab, gaz: Gazetteer, make_doc) -> PhraseMatcher:
 class DocEntities:
     """The entities of one parsed document, resolved on demand for the relation rules."""
 
-    def __init__(self, doc: Doc, gaz: Gazetteer, matcher: PhraseMatcher):
+    def __init__(self, doc: Doc, gaz: Gazetteer, matcher: PhraseMatcher, scope: str = "",
+                 day: date | None = None, text: str | None = None):
         self.doc = doc
+        self.text = doc.text if text is None else text  # Doc.text is rebuilt token by token on every call
         self.gaz = gaz
+        self.scope = scope  # suffix of description keys: "jihadist rebels" here is nobody's elsewhere
+        self.day = day  # the document's date: who held an office then
         self.entities: dict[str, Entity] = {}
         self.tok_mention: list[Mention | None] = [None] * len(doc)
         self.mentions: list[Mention] = []
         self._np_cache: dict[int, Mention | None] = {}
         self._find_named(matcher)
         self.lead_country = self._lead_country()
+        self.coref = Coreference(self)
 
     # ------------------------------------------------------------------ named mentions
+    def _credits(self) -> set[int]:
+        """Tokens of photo credits ("Jane Roe / AFP") and bylines ("By John Doe"): names that do nothing here."""
+        doc, out = self.doc, set()
+        text = self.text
+        pos = 0
+        for line in text.split("\n"):
+            start, end = pos, pos + len(line)
+            pos = end + 1
+            words = line.strip().lower()
+            credit_at = None
+            if len(words) <= 80 and any(words.startswith(w + " ") or words.startswith(w + ":")
+                                        for w in WORDS.credit_starts):
+                credit_at = start  # a byline or credit line
+            else:
+                slash = CREDIT.search(line)
+                if slash is not None:
+                    credit_at = start + slash.start(1)  # "... abandoned by government forces.Aref Tammawi / AFP"
+            if credit_at is not None:
+                span = doc.char_span(credit_at, end, alignment_mode="expand")
+                if span is not None:
+                    out.update(range(span.start, span.end))
+        return out
+
     def _find_named(self, matcher: PhraseMatcher) -> None:
         doc = self.doc
+        self.credits = self._credits()
         spans: list[Span] = []
         gaz_ids: dict[tuple[int, int], str] = {}
         strings = doc.vocab.strings
         for match_id, start, end in matcher(doc):
             span = doc[start:end]
+            if start in self.credits:
+                continue
             # whole-word forms only: "IS" must not match "is", "AA" must be upper case in text
             if len(span.text) <= 3 and not span.text.isupper():
                 continue
@@ -194,9 +163,11 @@ class DocEntities:
             gaz_ids[(start, end)] = ent_id
             spans.append(span)
         for ent in doc.ents:
-            if ent.label_ not in NE_LABELS:
+            if ent.label_ not in NE_LABELS or ent.start in self.credits:
                 continue
             start, end = ent.start, ent.end
+            if doc[start].lower_ in WORDS.glued_prepositions and end - start > 1 and doc[start].dep_ == "prep":
+                start += 1  # "Near Al Shadaddi, two strikes ...": the place, not a name with "Near" in it
             while start < end - 1 and (doc[start].lower_ in ("the", "a", "an") or doc[start].lower_ in DATE_WORDS
                                         or doc[start].lower_ in HEDGE_WORDS):
                 start += 1  # "Since late September Baku has ...": NER glued the date to the name
@@ -213,7 +184,7 @@ class DocEntities:
             while end > start and doc[end - 1].tag_ == "POS" or (end > start and doc[end - 1].is_punct):
                 end -= 1
             if end - start == 1 and {doc[start].lemma_.lower(), doc[start].lower_.removesuffix("s")} & (
-                    MEMBER_HEADS | GROUP_NOUNS) and (
+                    MEMBER_HEADS | GROUP_NOUNS | DESCRIPTIVE | WORDS.side_heads) and (
                     alias_key(doc[start].text) not in self.gaz.aliases):
                 continue  # "Militants from the Maute group ...": NER took a sentence-initial noun for a name
             if start < end:
@@ -315,6 +286,8 @@ class DocEntities:
         before = self._place_noun_before(span.start)
         if before:
             return before
+        if span.start > 0 and self.doc[span.start - 1].lower_ in ("near", "outside", "around"):
+            return "Settlement"  # "Near Al Shadaddi": a place whatever NER said
         if len(span) <= 3 and label in ("GPE", "FAC", "ORG", "PERSON", "LOC") and not self._titled(span):
             place = geo.lookup(span.text)
             if place is not None and place.is_country:
@@ -426,8 +399,10 @@ class DocEntities:
                 e = self.gaz.entries[ctx[self.lead_country]]
                 return Mention(m.start, m.end, e.id, e.label, e.type, head_lemma=m.head_lemma, country=e.country)
             return m
-        if tok.pos_ not in ("NOUN", "PROPN"):
+        if tok.pos_ not in ("NOUN", "PROPN") or tok.i in self.credits or tok.like_num:
             return None
+        if tok.lower_ in DATE_WORDS and tok.pos_ == "PROPN":
+            return None  # "Russia attacked Sept. 30": a date, never a target
         if tok.ent_type_ in NON_ENTITY_NE and tok.lemma_.lower() not in QUANTITY_HEADS and not (
                 tok.pos_ == "PROPN" and tok.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj")
                 and tok.lower_ not in DATE_WORDS):
@@ -445,8 +420,36 @@ class DocEntities:
             return m
         return self._noun_phrase(tok, literal=True)
 
-    def _noun_phrase(self, tok: Token, literal: bool = False) -> Mention | None:
+    def _noun_phrase(self, tok: Token, literal: bool = False, describe: bool = True) -> Mention | None:
+        """The entity a common-noun phrase stands for; descriptions go through coreference unless ``literal``."""
+        m = self._noun_phrase_rules(tok, literal)
+        if m is None or literal or not describe or not m.start <= tok.i < m.end:
+            return m  # an antecedent found by the rules ("the group") is already resolved
+        return self._office_holder(tok, m) or self.coref.role_holder(tok, self.coref.describe(tok, m))
+
+    def _office_holder(self, tok: Token, m: Mention) -> Mention | None:
+        """'the Syrian president', "Syria's president", 'the president of Syria' → who held it that day."""
+        if m.named and m.type != "Country" or self.day is None or not self.gaz.offices:
+            return None
+        title = tok.lemma_.lower()
+        states = [self.tok_mention[c.i] for c in tok.children if c.dep_ in ("amod", "compound", "poss", "nmod")]
+        states += [self.tok_mention[p.i] for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"
+                   for p in c.children if p.dep_ == "pobj"]
+        state = next((s for s in states if s is not None and s.type == "Country"), None)
+        if state is None:
+            demonym = next((self.gaz.demonyms.get(c.lower_) for c in tok.lefts if c.lower_ in self.gaz.demonyms), None)
+            state = self._country_mention(demonym, tok) if demonym else None
+        person = self.gaz.office_holder(state.key, title, self.day) if state is not None else None
+        if person is None:
+            return None
+        e = self.gaz.entries[person]
+        return Mention(m.start, m.end, e.id, e.label, e.type, head_lemma=title, country=e.country)
+
+    def _noun_phrase_rules(self, tok: Token, literal: bool = False) -> Mention | None:
         lemma = tok.lemma_.lower()
+        named = self._name_with_of(tok)
+        if named is not None:
+            return named
         # "hundreds of civilians", "dozens of soldiers": the quantity stands for its members
         if lemma in QUANTITY_HEADS and lemma != "group" or tok.lower_ in QUANTITY_WORDS:
             for child in tok.children:
@@ -554,12 +557,13 @@ class DocEntities:
             if self.doc[k].text in ("-", "\u2013", "\u2014") and self.doc[k - 1].whitespace_:
                 start = k + 1  # dateline: "KABUL - Militants"
         span = self.doc[start:tok.i + 1]
-        words = [t for t in span if t.dep_ not in SKIP_MODIFIERS and t.lower_ not in QUANTITY_WORDS
+        inside = {tok.i} | {t.i for m in mods for t in m.subtree}  # the phrase's own words, not a neighbour's
+        words = [t for t in span if t.i in inside and t.dep_ not in SKIP_MODIFIERS and t.lower_ not in QUANTITY_WORDS
                  and t.tag_ != "POS" and not t.like_num and t.pos_ != "PRON"
                  and (t.i == tok.i or (t.ent_type_ not in ("DATE", "TIME")
                                        and t.lower_ not in DATE_WORDS | HEDGE_WORDS))]
-        if not words:
-            return None
+        if not words or words[0].lower_ in WORDS.glued_prepositions and words[0].i < tok.i:
+            return None  # "Near Raqqa, two strikes ...": a fronted place adverbial the parser took for a noun
         if tok.pos_ == "PROPN" and len(words) > 1:
             # "the capital Sanaa", "the town Bakhmut": the name without its generic place word
             words = [t for t in words if t.i == tok.i or t.lemma_.lower() not in PLACE_HEADS] or words
@@ -588,7 +592,7 @@ class DocEntities:
             # "the group" → its antecedent; "the jihadist rebels" only if the antecedent says "jihadist" too;
             # participles ("the Iran-backed group") describe, they do not name
             if antecedent is not None:
-                return antecedent
+                return linked(antecedent, "definite")
         if lemma == "country" and len(words) == 1 and any(t.lower_ == "the" for t in tok.children):
             for m in reversed(self._ordered_mentions(tok.i)):
                 if m.type == "Country":
@@ -597,7 +601,7 @@ class DocEntities:
                 t.lower_ == "the" for t in tok.children):  # "the city", "the only regional capital"
             antecedent = self._place_antecedent(tok)
             if antecedent is not None:
-                return antecedent
+                return linked(antecedent, "definite")
         if literal:
             actor = country = None
         if (actor is not None and actor.type == "MilitaryForce" and actor.country and country is None
@@ -615,6 +619,10 @@ class DocEntities:
             if lemma in GOVERNMENT_HEADS:
                 return self._government_of(country, tok)
         etype = HEAD_TYPES.get(lemma)
+        if (etype is not None and tok.pos_ == "PROPN" and tok.is_title and len(words) == 1 and not tok.is_sent_start
+                and lemma in WORDS.collective_heads):
+            # "the Coalition's strategy": a capitalised collective is the name the story gives one actor
+            return Mention(start, tok.i + 1, slugify(label), label, etype, head_lemma=lemma)
         if etype is None and tok.pos_ == "NOUN" and self._located(tok):
             etype = "Facility"  # "the national penitentiary in Port-au-Prince": some site in a named place
         if etype is None:
@@ -631,6 +639,21 @@ class DocEntities:
                 return Mention(start, tok.i + 1, e.id, e.label, e.type, head_lemma=lemma, country=e.country)
         return Mention(start, tok.i + 1, slugify(label), label, etype, named=False, head_lemma=lemma,
                        country=country.country if country else None)
+
+    def _name_with_of(self, tok: Token) -> Mention | None:
+        """'the Army of the Victorious Sect', 'Party of God': a capitalised head and a capitalised "of" name."""
+        if tok.pos_ != "PROPN" or not tok.is_title or tok.lemma_.lower() not in HEAD_TYPES:
+            return None
+        for prep in tok.children:
+            if prep.dep_ == "prep" and prep.lower_ == "of" and prep.i == tok.i + 1:
+                pobj = next((p for p in prep.children if p.dep_ == "pobj"), None)
+                if pobj is None or pobj.pos_ != "PROPN" or not pobj.is_title or self.tok_mention[pobj.i] is not None:
+                    return None
+                label = self.doc[tok.i:pobj.i + 1].text
+                etype = "ArmedGroup" if HEAD_TYPES[tok.lemma_.lower()] == "MilitaryForce" else HEAD_TYPES[
+                    tok.lemma_.lower()]
+                return Mention(tok.i, pobj.i + 1, slugify(label), label, etype, head_lemma=tok.lemma_.lower())
+        return None
 
     def resolve_all(self, tok: Token, expect_place: bool = False) -> list[Mention]:
         """Like ``resolve``, but 'US and British warplanes' gives both states."""
@@ -703,21 +726,28 @@ class DocEntities:
                        geo_id=geo.country_geonames_id(e.country) if e.country else None)
 
     def _government_of(self, country: Mention, tok: Token) -> Mention:
-        key_form = alias_key(f"{self.gaz.demonym_of.get(country.key, country.label)} government")
-        ent_id = self.gaz.aliases.get(key_form)
+        """'the government of Turkey', 'Turkey government' → the Government entity linked to Turkey."""
+        ent_id = self.gaz.government_of.get(country.key) or self.gaz.aliases.get(
+            alias_key(f"{self.gaz.demonym_of.get(country.key, country.label)} government"))
         if ent_id:
             e = self.gaz.entries[ent_id]
             return Mention(tok.i, tok.i + 1, e.id, e.label, e.type, head_lemma=tok.lemma_.lower(),
                            country=e.country)
         rest = [t.text for t in self._modifiers(tok) if t.dep_ == "amod" and self.tok_mention[t.i] is None]
-        label = " ".join([country.label, *rest, tok.text.lower()])
-        return Mention(tok.i, tok.i + 1, slugify(label), label, "Government", named=False,
-                       head_lemma=tok.lemma_.lower(), country=country.country)
+        if rest or country.key not in self.gaz.entries:
+            # "Turkey's interim government": one government among several, named as written
+            label = " ".join([country.label, *rest, tok.text.lower()])
+            return Mention(tok.i, tok.i + 1, slugify(label), label, "Government", named=False,
+                           head_lemma=tok.lemma_.lower(), country=country.country)
+        return Mention(tok.i, tok.i + 1, f"government-of-{country.key}", f"Government of {country.label}",
+                       "Government", head_lemma=tok.lemma_.lower(), country=country.country,
+                       links=(("governmentOf", country.key),))
 
     def _antecedent(self, tok: Token, lemma: str) -> Mention | None:
         """'the group', 'the rebels' → the latest earlier actor with that head, else the latest armed group."""
         best_type = None
-        for m in reversed(self._ordered_mentions(tok.i)):
+        # mentions inside the phrase itself ("the al-Qaeda-linked group") are not its antecedent
+        for m in reversed(self._ordered_mentions(tok.left_edge.i)):
             if m.head_lemma == lemma and m.type in ACTOR_TYPES:
                 return m if self._compatible(tok, m) else None
             # "the group" may be any armed group; "the coalition" only an earlier coalition
@@ -769,16 +799,25 @@ class DocEntities:
                        geo_id=geo.country_geonames_id(e.country) if e.country else None)
 
     # ------------------------------------------------------------------ materialisation
+    def key_of(self, m: Mention) -> str:
+        """The entity key of ``m``: a description's key is scoped to the document."""
+        return m.key if m.named or not self.scope else f"{m.key}--{self.scope}"
+
     def use(self, m: Mention) -> str:
         """Record ``m`` as an entity of the document (with its mention) and return its key."""
         doc = self.doc
         span = doc[m.start:m.end]
         surface = span.text
-        ent = self.entities.get(m.key)
+        key = self.key_of(m)
+        ent = self.entities.get(key)
         if ent is None:
-            ent = Entity(key=m.key, label=m.label, type=m.type, geonames_id=m.geo_id, latitude=m.lat,
-                         longitude=m.lon, country_code=m.country)
-            self.entities[m.key] = ent
+            entry = self.gaz.entries.get(m.key)
+            ent = Entity(key=key, label=m.label, type=m.type, geonames_id=m.geo_id, latitude=m.lat,
+                         longitude=m.lon, country_code=m.country, named=m.named,
+                         wikidata=entry.wikidata if entry is not None else None)
+            self.entities[key] = ent
+            for prop, target in (entry.links if entry is not None else m.links):
+                ent.links[prop] = self._use_entry(target)
         elif ent.type in VAGUE_TYPES and m.type not in VAGUE_TYPES:
             ent.type = m.type  # a later mention in a telling context ("the village of X") refines the type
         if ent.geonames_id is None and m.geo_id is not None:
@@ -789,7 +828,19 @@ class DocEntities:
         cspan = CharSpan(span.start_char, span.end_char, surface)
         if cspan not in ent.mentions:
             ent.mentions.append(cspan)
-        return m.key
+        return key
+
+    def _use_entry(self, ent_id: str) -> str:
+        """Make sure gazetteer entry ``ent_id`` is an entity of the document (a link target), without a mention."""
+        if ent_id not in self.entities:
+            e = self.gaz.entries[ent_id]
+            geo_id = geo.country_geonames_id(e.country) if e.type == "Country" and e.country else e.geonames_id
+            self.entities[ent_id] = Entity(key=ent_id, label=e.label, type=e.type, geonames_id=geo_id,
+                                           latitude=e.latitude, longitude=e.longitude, country_code=e.country,
+                                           wikidata=e.wikidata)
+            for prop, target in e.links:
+                self.entities[ent_id].links[prop] = self._use_entry(target)
+        return ent_id
 
     def finish(self) -> dict[str, Entity]:
         """Add every named actor/place mention, then link places to where they lie."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
 
 from spacy.tokens import Doc
 
@@ -11,32 +13,43 @@ from kg.records import Span as CharSpan
 
 from .attribution import Attributor, modality
 from .entities import PLACE_TYPES, DocEntities, build_matcher
-from .lexicon import load_gazetteer, load_lexicon
+from .gazetteer import load_gazetteer
+from .lexicon import load_lexicon, load_words
 from .model import load_model
 from .relations import RelationFinder
 from .time import DateResolver
 
-PLACE_PREPS = {"in", "near", "at", "outside", "around", "inside"}
+WORDS = load_words()  # word classes: kg/nlp/words.toml
+PLACE_PREPS = WORDS.place_preps
 
 
-HOSTILE_INTENT = {"seek", "aim", "vow", "pledge", "plan", "threaten", "want", "try", "attempt", "promise", "intend",
-                  "hope", "prepare", "swear"}
+HOSTILE_INTENT = WORDS.hostile_intent
 
 
 def _hostile_intent(trig) -> bool:
-    """'seeking to overthrow X' states an enmity; 'refused to fight X' or 'was asked to fight X' does not."""
-    if trig.pos_ != "VERB" or trig.dep_ != "xcomp":
+    """'seeking to overthrow X', 'a strategy to defeat X', 'stands by Y to defeat X' state an enmity;
+    'refused to fight X' or 'was asked to fight X' does not."""
+    if trig.pos_ != "VERB":
         return False
-    return trig.head.lemma_.lower() in HOSTILE_INTENT
+    if trig.dep_ in ("acl", "relcl", "advcl") and any(c.dep_ == "aux" and c.lower_ == "to" for c in trig.children):
+        return True
+    return trig.dep_ == "xcomp" and trig.head.lemma_.lower() in HOSTILE_INTENT
+
+
+def _day(iso: str | None) -> date | None:
+    try:
+        return date.fromisoformat(iso[:10]) if iso else None
+    except ValueError:
+        return None
 
 
 class Extractor:
     """Turns documents into typed records. Build once (loading the model is the slow part), reuse."""
 
-    def __init__(self, model: str | None = None):
+    def __init__(self, model: str | None = None, gazetteer_dir: Path | None = None):
         self.nlp = load_model(model)
         self.lexicon = load_lexicon()
-        self.gazetteer = load_gazetteer()
+        self.gazetteer = load_gazetteer(gazetteer_dir) if gazetteer_dir else load_gazetteer()
         self.matcher = build_matcher(self.nlp.vocab, self.gazetteer, self.nlp.make_doc)
         self.dates = DateResolver()
 
@@ -50,7 +63,8 @@ class Extractor:
             yield self._extract(sdoc, document)
 
     def _extract(self, sdoc: Doc, document: Document) -> Extraction:
-        ents = DocEntities(sdoc, self.gazetteer, self.matcher)
+        ents = DocEntities(sdoc, self.gazetteer, self.matcher, scope=document.key[:8], day=_day(document.date),
+                            text=document.text)
         finder = RelationFinder(ents, self.lexicon)
         attributor = Attributor(ents, self.lexicon, finder._pronoun)
         relations: list[Relation] = []

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import functools
 
+import numpy
 import spacy
+from spacy.attrs import LOWER, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -38,10 +40,33 @@ def lemma_fixes(doc: Doc) -> Doc:
     from .lexicon import load_lexicon  # late import: the component must register before any model loads
 
     fixes = load_lexicon().lemma_fixes
-    for tok in doc:
-        fix = fixes.get(tok.lower_)
-        if fix is not None:
-            tok.lemma_ = fix
+    strings = doc.vocab.strings
+    keys = numpy.array([strings.add(form) for form in fixes], dtype=numpy.uint64)
+    for i in numpy.flatnonzero(numpy.isin(doc.to_array(LOWER), keys)):  # only the listed words, found in C
+        tok = doc[int(i)]
+        tok.lemma_ = fixes[tok.lower_]
+    return doc
+
+
+HYPHEN_COMPONENT = "kg_hyphenated_verbs"
+
+
+@Language.component(HYPHEN_COMPONENT)
+def hyphenated_verbs(doc: Doc) -> Doc:
+    """The tokenizer splits "re-taking" into "re", "-", "taking", which no parse survives: merge the hyphenated
+    forms listed in the lemma-fix table back into one token before anything else runs. (A tokenizer special case
+    would do the same but makes spaCy match special cases on every document, a third slower.)"""
+    from .lexicon import load_lexicon
+
+    forms = load_lexicon().hyphenated
+    hyphens = numpy.flatnonzero(doc.to_array(ORTH) == doc.vocab.strings["-"]) if "-" in doc.vocab.strings else []
+    spans = [doc[i - 1:i + 2] for i in map(int, hyphens) if 0 < i < len(doc) - 1
+             and not doc[i - 1].whitespace_ and not doc[i].whitespace_
+             and f"{doc[i - 1].lower_}-{doc[i + 1].lower_}" in forms]
+    if spans:
+        with doc.retokenize() as retokenizer:
+            for span in spans:
+                retokenizer.merge(span)
     return doc
 
 
@@ -60,6 +85,8 @@ def load_model(name: str | None = None) -> Language:
             nlp.add_pipe(PARAGRAPH_COMPONENT, before="parser")
         if LEMMA_COMPONENT not in nlp.pipe_names:
             nlp.add_pipe(LEMMA_COMPONENT, last=True)
+        if HYPHEN_COMPONENT not in nlp.pipe_names:
+            nlp.add_pipe(HYPHEN_COMPONENT, first=True)
         return nlp
     raise ModelError(
         "cannot load a spaCy English pipeline (tried " + ", ".join(errors) + "); install one with "

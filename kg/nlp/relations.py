@@ -14,45 +14,36 @@ from dataclasses import dataclass
 from spacy.attrs import LEMMA, LOWER
 from spacy.tokens import Token
 
+from .coref import linked
 from .entities import ACTOR_TYPES, HEAD_TYPES, PLACE_TYPES, DocEntities, Mention
-from .lexicon import Lexicon
+from .lexicon import Lexicon, load_words
 
-VICTIM_HEADS = {"soldier", "troop", "fighter", "official", "diplomat", "peacekeeper", "militant", "mercenary",
-                "sailor", "marine", "pilot", "crewman", "airman", "seaman", "conscript", "guard", "crew",
-                "officer", "policeman", "commander"}
-QUANTITY_NOUNS = {"hundred", "dozen", "thousand", "score", "number", "million", "ten", "string", "series",
-                  "cluster", "handful"}
+WORDS = load_words()  # word classes: kg/nlp/words.toml
+VICTIM_HEADS = WORDS.victim_heads
+QUANTITY_NOUNS = WORDS.quantity_nouns
 # "coalition warplanes", "rebel drones": a weapon with an owner named by a common noun still has an agent
-OWNER_WORDS = {"coalition", "government", "army", "rebel", "militia", "insurgent", "jihadist", "junta", "regime",
-               "military", "paramilitary"}
+OWNER_WORDS = WORDS.owner_words
 # roles that take "for": "a spokesman for the Qassam Brigades", "the UN envoy for Yemen" is not Yemen's
-SPEAKER_ROLES = {"spokesman", "spokesperson", "spokeswoman", "negotiator"}
-PART_NOUNS = {"part", "centre", "center", "heart", "half", "swath", "swathe", "outskirt", "much", "most",
-              "rest", "remainder", "bulk"}
-PLACE_NOUNS = {"town", "city", "village", "province", "region", "district", "locality", "area"}
+SPEAKER_ROLES = WORDS.speaker_roles
+PART_NOUNS = WORDS.part_nouns
+PLACE_NOUNS = WORDS.place_nouns
 CAPTURE_FAMILY = {"captured", "recaptured", "invaded"}
-RELATIVE_PRONOUNS = {"which", "who", "that", "whom"}
-PERSONAL_PRONOUNS = {"they", "it", "he", "she", "we", "its", "their", "his", "her", "them", "him"}
+LASTING = {"opposes"}  # a stance needs a side one can name
+RELATIVE_PRONOUNS = WORDS.relative_pronouns
+PERSONAL_PRONOUNS = WORDS.personal_pronouns
 SOURCE_ONLY_TYPES = {"MediaOutlet", "MonitoringGroup"}
-POSITION_HEADS = {"position", "target", "stronghold", "hideout", "fighter", "convoy", "militant", "camp", "base",
-                  "outpost", "depot", "headquarters"}
+POSITION_HEADS = WORDS.position_heads
 SUBJECT_DEPS = {"nsubj", "csubj"}
-CLAIMING_VERBS = {"claim", "admit", "acknowledge", "announce", "confirm", "celebrate", "complete", "hail"}
-ACCUSE_VERBS = {"accuse", "blame", "charge", "suspect", "condemn", "criticise", "criticize"}
-HEAD_OF_STATE = {"president", "prime minister", "premier", "king", "emir", "supreme leader", "dictator"}
-PERSON_ROLES = {"envoy", "member", "representative", "spokesman", "spokesperson", "official", "minister",
-                "operative", "emissary", "ambassador", "diplomat", "commander", "leader", "chief", "president",
-                "head", "founder", "militant", "fighter"}
-OWNED_HEADS = {"force", "troop", "fighter", "soldier", "army", "military", "militant", "warplane", "drone", "jet",
-               "unit", "men", "member", "missile", "rocket", "artillery", "wing"}
-WEAPON_HEADS = {"drone", "missile", "rocket", "shell", "jet", "warplane", "aircraft", "helicopter", "bomb"}
-GENERIC_PLACES = {"town", "city", "village", "location", "territory", "area", "land", "ground", "position",
-                  "region", "part", "place", "settlement", "locality", "district", "neighbourhood",
-                  "neighborhood", "country"}
+CLAIMING_VERBS = WORDS.claiming_verbs
+ACCUSE_VERBS = WORDS.accuse_verbs
+HEAD_OF_STATE = WORDS.head_of_state
+PERSON_ROLES = WORDS.person_roles
+OWNED_HEADS = WORDS.owned_heads
+WEAPON_HEADS = WORDS.weapon_heads
+GENERIC_PLACES = WORDS.generic_places
 # "Interior Minister X" is no member of something called "Interior"; a "Vice President" leads nothing
-PORTFOLIO_WORDS = {"interior", "defence", "defense", "foreign", "finance", "justice", "health", "economy",
-                   "information", "intelligence", "security", "home", "energy", "trade", "education", "war"}
-DEPUTY_WORDS = {"vice", "deputy", "assistant", "former", "ex", "late"}
+PORTFOLIO_WORDS = WORDS.portfolio_words
+DEPUTY_WORDS = WORDS.deputy_words
 EVENT_AGENT_DEPS = {"amod", "compound", "nmod", "poss"}
 
 
@@ -69,6 +60,7 @@ def _trigger_hashes(lex: Lexicon, vocab) -> set[int]:
         for group in (lex.light_verbs, lex.transfer_verbs, lex.receive_verbs, lex.fall_verbs, lex.expel_verbs):
             words.update(group)
         words.update(w.split()[-1] for w in lex.titles)
+        words.update(WORDS.member_lists)
         words.update(("army", "force", "troop", "military", "government", "administration", "regime", "cabinet",
                       "junta"))
         forms = {v for w in words for v in (w, w.lower(), w.capitalize(), w.title())}
@@ -78,8 +70,7 @@ def _trigger_hashes(lex: Lexicon, vocab) -> set[int]:
 
 def _quantified(tok: Token) -> Token:
     """'hundreds of airstrikes' → airstrikes; anything else → itself."""
-    if tok.lemma_.lower() in ("hundred", "dozen", "thousand", "score", "series", "wave", "number", "barrage",
-                              "string", "spate"):
+    if tok.lemma_.lower() in QUANTITY_NOUNS:
         for prep in tok.children:
             if prep.dep_ == "prep" and prep.lower_ == "of":
                 for p in prep.children:
@@ -136,6 +127,8 @@ class RelationFinder:
                     out.extend(self._expel(tok))
             if lower in lex.participles:
                 out.extend(self._participle(tok, *lex.participles[lower]))
+            if lower in WORDS.member_lists and tok.dep_ == "prep":
+                out.extend(self._members_listed(tok))
             if pos in ("NOUN", "PROPN"):
                 if lemma in lex.nouns:
                     out.extend(self._event_noun(tok, lex.nouns[lemma]))
@@ -216,6 +209,12 @@ class RelationFinder:
         if verb.dep_ in ("conj", "xcomp") or (verb.dep_ == "advcl" and verb.tag_ == "VBG"):
             if verb.head.i != verb.i:
                 return self._subject_tokens(verb.head)
+        if verb.dep_ in ("acl", "relcl", "advcl") and verb.tag_ == "VB" and any(
+                c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+            if verb.dep_ in ("acl", "relcl"):  # "the coalition's strategy to defeat ISIL": the strategy's owner
+                return [c for c in verb.head.children if c.dep_ == "poss"][:1]
+            if verb.head.pos_ in ("VERB", "AUX"):  # "the UK stands by Iraq to defeat Daesh"
+                return self._subject_tokens(verb.head)
         if verb.dep_ == "acl" and verb.tag_ in ("VBG", "VBD"):
             return [verb.head]  # VBD: a finite verb the parser hung on its subject ("militias crossed")
         if verb.dep_ == "pcomp" and verb.head.dep_ == "prep" and verb.head.lower_ in ("after", "before", "by",
@@ -247,6 +246,8 @@ class RelationFinder:
                                     else self._res(rel.head)
                                 return [m] if m is not None else []
                             return []
+                        if p.dep_ == "pobj" and p.lower_ not in ("whom", "which", "them", "us"):
+                            return self._resolve_subject(p, verb, place)  # "one of the strikes killed ..."
         if tok.pos_ == "PRON" or lower in PERSONAL_PRONOUNS:
             m = self._pronoun(tok, verb)
             return [m] if m is not None else []
@@ -273,6 +274,11 @@ class RelationFinder:
         out: list[Mention] = []
         for head in heads:
             m = self._res(head)
+            if (m is None or m.type in PLACE_TYPES) and head.dep_ == "pobj" and head.head.dep_ == "prep" \
+                    and head.head.head.lemma_.lower() in self.attack_nouns:
+                # "an Israeli strike on a school that killed 20": the clause tells what the strike did
+                agents = self._event_agents(head.head.head)
+                m = agents[0] if agents else None
             if m is None:
                 continue
             if pronoun == "which" and m.type == "Person":
@@ -297,6 +303,10 @@ class RelationFinder:
 
     def _pronoun(self, tok: Token, verb: Token) -> Mention | None:
         """'the jihadists said they captured' → the jihadists; otherwise the latest earlier actor."""
+        m = self._pronoun_antecedent(tok, verb)
+        return linked(m, "pronoun") if m is not None else None
+
+    def _pronoun_antecedent(self, tok: Token, verb: Token) -> Mention | None:
         anc = verb
         while anc.head.i != anc.i:
             anc = anc.head
@@ -305,11 +315,20 @@ class RelationFinder:
                 for child in self._subject_tokens(anc):
                     if child.dep_ in SUBJECT_DEPS and child.pos_ != "PRON":
                         m = self._res(child)
-                        if m is not None and m.type == "Person" and tok.lower_ in ("we", "our", "us"):
-                            return None  # "we" in a leader's quote is his group, which we cannot name
+                        if (m is None or m.type == "Person") and tok.lower_ in ("we", "our", "us"):
+                            # "'We have taken X,' a spokesman for the ZLF said": the group he speaks for; in a
+                            # leader's own quote "we" is his group, which we cannot name
+                            orgs = [o for c in child.children if c.dep_ == "prep" and c.lower_ in ("for", "of")
+                                    for p in c.children if p.dep_ == "pobj" and (o := self._res(p)) is not None
+                                    and o.named and o.type in ACTOR_TYPES and o.type != "Person"]
+                            return orgs[0] if orgs else None
                         return m
                 break
         want_person = tok.lower_ in ("he", "she", "his", "her", "him")
+        if tok.dep_ == "poss" and tok.head.dep_ == "conj" and tok.head.head.i < tok.i:
+            m = self._res(tok.head.head)  # "the regime and its backers": the first conjunct
+            if m is not None and m.type in ACTOR_TYPES and (m.type == "Person") == want_person:
+                return m
         if tok.dep_ == "poss":
             # "Kyiv has intensified its attacks": a possessive points back to its own clause's subject
             v = tok.head
@@ -330,6 +349,21 @@ class RelationFinder:
                 m = self._res(s_tok)
                 if m is not None and m.type in ACTOR_TYPES - SOURCE_ONLY_TYPES - {"Person"}:
                     return m
+            # "the resolve of the international community in its determination": the nearest actor before it
+            for t in reversed(tok.doc[tok.sent.start:tok.i]):
+                if t.pos_ in ("NOUN", "PROPN") and t.dep_ not in ("compound", "amod", "poss"):
+                    m = self._res(t)
+                    if m is not None and m.type in ACTOR_TYPES - SOURCE_ONLY_TYPES - {"Person"} and (
+                            m.named or len(m.label.split()) > 1):
+                        return m
+        if (tok.dep_ in ("nsubj", "nsubjpass") and tok.lower_ in ("they", "it") and tok.sent.start > 0
+                and tok.head.i == tok.sent.root.i):
+            # "They kidnapped and killed 11 people": a subject pronoun continues the previous sentence's subject
+            m = self._sentence_subject(tok.doc[tok.sent.start - 1].sent, depth=3)
+            if m is not None and m.type != "Person":
+                return m
+        if tok.lower_ in ("we", "our", "us"):
+            return None  # the writer's "we" outside a quote is nobody the story names
         for m in reversed(self.ents._ordered_mentions(tok.i)):
             if m.type not in ACTOR_TYPES or m.type in SOURCE_ONLY_TYPES:
                 continue
@@ -337,10 +371,31 @@ class RelationFinder:
                 return m
         return None
 
+    def _sentence_subject(self, sent, depth: int) -> Mention | None:
+        """The actor a sentence is about: its root's subject, through subject pronouns of earlier sentences."""
+        subj = next((c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subj is None or depth == 0:
+            return None
+        if subj.pos_ == "PRON":
+            if subj.lower_ not in ("they", "it") or sent.start == 0:
+                return None
+            return self._sentence_subject(subj.doc[sent.start - 1].sent, depth - 1)
+        m = self._res(subj)
+        return m if m is not None and m.type in ACTOR_TYPES - SOURCE_ONLY_TYPES else None
+
+    def _modifies_participle(self, m: Mention) -> bool:
+        """'Moscow-backed separatists': Moscow acts through the participle, it is no place one takes."""
+        last = self.ents.doc[m.end - 1]
+        return last.dep_ in ("npadvmod", "compound", "amod") and last.head.tag_ == "VBN"
+
     def _named_antecedent(self, tok: Token) -> Mention | None:
         """'its army chief X', 'their spokesman': the latest named group or state before the pronoun."""
         if tok.lower_ not in ("its", "their"):
             return None
+        if tok.head.dep_ == "conj" and tok.head.head.i < tok.i:
+            m = self._res(tok.head.head)  # "the regime and its backers": the first conjunct
+            if m is not None and m.type in ACTOR_TYPES and m.type != "Person":
+                return m
         for m in reversed(self.ents._ordered_mentions(tok.i)):
             if m.named and m.type in ACTOR_TYPES and m.type != "Person" and m.type not in SOURCE_ONLY_TYPES:
                 return m
@@ -366,13 +421,20 @@ class RelationFinder:
                 continue
             if not s.named and (s.head_lemma in self.lex.nouns or s.head_lemma in WEAPON_HEADS) and not (
                     set(s.label.lower().split()[:-1]) & OWNER_WORDS):
-                continue  # "Strikes hit Shabwa": an event with no known agent is not an actor
-            if pred == "opposes" and not s.named and len(s.label.split()) == 1:
-                continue  # "Forces clashed with ...": an enmity needs a side one can name
+                # "Strikes hit Shabwa": an event is no actor; its agent is whoever the story said conducts them
+                agent = self.ents.coref.strike_agent(trigger) if s.head_lemma in self.attack_nouns else None
+                if agent is None:
+                    continue
+                s = agent
+            if pred in LASTING and not s.named and len(s.label.split()) == 1:
+                continue  # "Forces clashed with ...", "Members ... support": a lasting relation needs a named side
             for o in objects:
                 if o.key == s.key:
                     continue
-                if pred in CAPTURE_FAMILY and not o.named and o.head_lemma in GENERIC_PLACES:
+                if pred == "memberOf" and (o.type == "Person" or not o.named and len(o.label.split()) == 1):
+                    continue  # "joined Secretary John Kerry in Paris", "belonged to the first group": no membership
+                if pred in CAPTURE_FAMILY and not o.named and o.head_lemma in GENERIC_PLACES and not (
+                        o.country and o.head_lemma in WORDS.country_territory):
                     continue  # "captured 14 towns", "regained territory": no place a reader can look up
                 if pred in CAPTURE_FAMILY and o.type not in PLACE_TYPES:
                     continue
@@ -382,7 +444,7 @@ class RelationFinder:
                     o = self.ents._capital_as_state(o)  # "an ally of Tehran": the state
                 if pred == "attacked" and not o.named and o.head_lemma in WEAPON_HEADS:
                     continue
-                yield Candidate(s, pred, o, trigger, conf)
+                yield Candidate(s, pred, o, trigger, round(conf * min(s.confidence, o.confidence), 2))
 
     def _objects(self, toks: list[Token], pred: str) -> list[Mention]:
         place = pred in CAPTURE_FAMILY
@@ -395,7 +457,7 @@ class RelationFinder:
                     # "overran parts of Marawi", "took the centre of Grozny": the named place
                     inner = [p for c in tt.children if c.dep_ == "prep" and c.lower_ == "of"
                              for p in c.children if p.dep_ == "pobj"]
-                    ms = [m for p in inner if (m := self._res(p, True)) is not None and m.named]
+                    ms = [m for p in inner if (m := self._res(p, True)) is not None and (m.named or m.country)]
                     if ms:
                         out.extend(ms)
                         continue
@@ -403,11 +465,11 @@ class RelationFinder:
                     # "attacked the town of X and took control of it": the latest place named before
                     m = next((m for m in reversed(self.ents._ordered_mentions(tt.i))
                               if m.named and m.type in PLACE_TYPES and m.type != "Country"
-                              and m.start >= tt.sent.start), None)
+                              and m.start >= tt.sent.start and not self._modifies_participle(m)), None)
                     if m is not None:
                         out.append(m)
                     continue
-                if pred == "eliminated" and tt.lemma_.lower() in VICTIM_HEADS:
+                if pred == "eliminated" and tt.lemma_.lower() in VICTIM_HEADS | WORDS.side_heads:
                     # "killed two Colombian soldiers": the victims are the soldiers, not Colombia
                     m = self.ents.literal(tt)
                     if m is not None:
@@ -432,6 +494,10 @@ class RelationFinder:
             return
         obj_toks = [c for c in children if c.dep_ in ("dobj", "obj")
                     and not (pred == "attacked" and c.lemma_.lower() in WEAPON_HEADS)]
+        if not obj_toks and pred in ("attacked", "eliminated"):
+            # "targeted officials staying at the hotel": the parser made the object a gerund clause's subject
+            obj_toks = [s for c in children if c.dep_ == "ccomp" and c.tag_ == "VBG"
+                        for s in c.children if s.dep_ == "nsubj" and s.pos_ in ("NOUN", "PROPN")]
         if not obj_toks and lemma in ("help", "assist", "aid", "support"):
             # "Iran helped the Houthis develop missiles": the helped party is the clause's subject
             for c in children:
@@ -552,6 +618,8 @@ class RelationFinder:
             subjects = [m for s in self._subject_tokens(verb) for m in self._resolve_subject(s, verb)]
             if not subjects:
                 subjects = self._event_agents(noun)
+            if pred == "attacked":  # "Coalition forces conducted 20 strikes": later bare "strikes" are theirs
+                self.ents.coref.strikers.extend((verb.i, m) for m in subjects if m.named or m.type == "Country")
             yield from self._emit(subjects, pred, objects, verb, 0.75)
 
     def _transfer(self, verb: Token) -> Iterator[Candidate]:
@@ -596,6 +664,12 @@ class RelationFinder:
             enemies = [p for h in holders + objs for c in h.children if c.dep_ == "prep" and c.lower_ == "against"
                        for p in c.children if p.dep_ == "pobj"]
             yield from self._emit(subjects, "opposes", self._objects(enemies, "opposes"), verb, 0.7)
+            # "stands by Iraq to defeat Daesh": both allies fight the purpose clause's object
+            purpose = [c for c in verb.children if c.dep_ == "advcl" and c.tag_ == "VB"
+                       and self.lex.verbs.get(c.lemma_.lower()) == "opposes"
+                       and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children)]
+            foes = self._objects([o for c in purpose for o in c.children if o.dep_ in ("dobj", "obj")], "opposes")
+            yield from self._emit(objects, "opposes", foes, verb, 0.65)
 
     def _fall(self, verb: Token) -> Iterator[Candidate]:
         """'Aleppo fell to the rebels', 'the army lost Lashio to the MNDAA' → the rebels/MNDAA captured it."""
@@ -631,6 +705,17 @@ class RelationFinder:
         subjects = [m for s in self._subject_tokens(verb) for m in self._resolve_subject(s, verb)]
         yield from self._emit(subjects, "captured", self._objects(places, "captured"), verb, 0.65)
 
+    def _members_listed(self, prep: Token) -> Iterator[Candidate]:
+        """'the international community, including Russia and Iran' → Russia and Iran are members of it."""
+        collective = prep.head
+        if collective.lemma_.lower() not in WORDS.collective_heads:
+            return
+        whole = self._res(collective)
+        members = [m for p in prep.children if p.dep_ == "pobj" for t in self._with_conjuncts(p)
+                   if (m := self._res(t)) is not None and m.named and m.type in ACTOR_TYPES]
+        if whole is not None and whole.type in ACTOR_TYPES and whole.type != "Person":
+            yield from self._emit(members, "memberOf", [whole], prep, 0.6)
+
     def _fall_noun(self, noun: Token) -> Iterator[Candidate]:
         """'the fall of Aleppo to the rebels' → the rebels captured Aleppo."""
         preps = {c.lower_: [p for p in c.children if p.dep_ == "pobj"] for c in noun.children if c.dep_ == "prep"}
@@ -640,7 +725,8 @@ class RelationFinder:
 
     def _participle(self, tok: Token, pred: str, prep: str) -> Iterator[Candidate]:
         """'X, affiliated with Y', 'an organization opposed to Y', 'the Al-Qaeda-linked group X'."""
-        objs = [p for c in tok.children if (c.dep_ == "prep" or c.dep_ == "agent" and tok.dep_ == "conj")
+        objs = [p for c in tok.children if (c.dep_ == "prep" or c.dep_ == "agent" and (tok.dep_ == "conj"
+                                                                                   or pred in CAPTURE_FAMILY))
                 and c.lower_ == prep for p in c.children if p.dep_ == "pobj"]
         objects = self._objects(objs, pred)
         swap = False
@@ -675,7 +761,9 @@ class RelationFinder:
             return
         while holder.dep_ == "appos":
             holder = holder.head
-        m = self._res(holder)
+        if holder.dep_ == "attr":  # "Mosul is the largest city controlled by Daesh": the copula's subject
+            holder = next((c for c in holder.head.children if c.dep_ == "nsubj"), holder)
+        m = self._res(holder, pred in CAPTURE_FAMILY)
         if m is None:
             return
         if prep == "by":
@@ -708,12 +796,32 @@ class RelationFinder:
                            if (m := self._res(t)) is not None)
         return out
 
+    def _war_between(self, noun: Token) -> Iterator[Candidate]:
+        """'the Iran-Iraq war', 'the Israel-Hamas war': each side opposes the other."""
+        sides: list[Mention] = []
+        for t in noun.doc[noun.left_edge.i:noun.i]:
+            m = self.ents.tok_mention[t.i]
+            if m is not None and m.named and m.type in ACTOR_TYPES and m.key not in {x.key for x in sides}:
+                sides.append(m)
+        if len(sides) == 2:
+            yield from self._emit(sides[:1], "opposes", sides[1:], noun, 0.7)
+            yield from self._emit(sides[1:], "opposes", sides[:1], noun, 0.7)
+
     def _event_noun(self, noun: Token, pred: str) -> Iterator[Candidate]:
         preps = self.lex.noun_preps.get(pred, set())
-        if pred == "opposes" and noun.lemma_.lower() == "war":
-            preps = {*preps, "with"}  # "Israel is at war with Hamas", "Russia's war with Ukraine"
         objs = [p for c in noun.children if c.dep_ == "prep" and c.lower_ in preps
                 for p in c.children if p.dep_ == "pobj"]
+        if not objs and pred == "opposes":
+            yield from self._war_between(noun)
+            return
+        if not objs:  # "the re-taking by Iraqi forces of Tikrit": the parser hung "of" on the agent
+            objs = [p for c in noun.children if c.dep_ == "prep" and c.lower_ == "by" for a in c.children
+                    if a.dep_ == "pobj" for q in a.children if q.dep_ == "prep" and q.lower_ in preps
+                    for p in q.children if p.dep_ == "pobj"]
+        if not objs and pred == "backs" and any(c.dep_ in ("poss", "amod") for c in noun.lefts):
+            # "its support of al-Qaeda", "Iranian backing of the Houthis": the supporter is named before the noun
+            objs = [p for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"
+                    for p in c.children if p.dep_ == "pobj"]
         if not objs and pred == "attacked" and noun.dep_ == "pobj":
             # "killed 45 people in raids on villages": the parser hung "on villages" on the verb
             gov = noun.head.head
@@ -737,6 +845,9 @@ class RelationFinder:
         # "with help from the US", "with the support of Russian aircraft"
         helpers = [p for c in noun.children if c.dep_ == "prep" and c.lower_ in ("from", "of")
                    for t in c.children if t.dep_ == "pobj" for p in self._with_conjuncts(t)]
+        # "with Yerevan's military support", "with Russian air support"
+        helpers += [c for c in noun.lefts if c.dep_ in ("poss", "amod", "compound")
+                    and (m := self.ents.resolve(c)) is not None and m.named and m.type in ACTOR_TYPES]
         if not helpers or noun.dep_ != "pobj" or noun.head.lower_ != "with":
             return
         verb = noun.head.head
@@ -763,6 +874,14 @@ class RelationFinder:
         if noun.dep_ != "pobj" or noun.head.dep_ != "prep":
             return []
         head = noun.head.head
+        if noun.head.lower_ == "in" and head.pos_ in ("VERB", "AUX"):
+            # "reiterates UK support for Iraq in the fight against ISIL": the parser hung "in" on the verb
+            head = next((c for c in head.children if c.dep_ in ("dobj", "obj")
+                         and self.lex.nouns.get(c.lemma_.lower()) == "backs"), head)
+        if noun.head.lower_ == "in" and self.lex.nouns.get(head.lemma_.lower()) == "backs":
+            # "UK support for Iraq in the fight against ISIL": the supported party fights
+            return [m for c in head.children if c.dep_ == "prep" and c.lower_ in ("for", "to")
+                    for p in c.children if p.dep_ == "pobj" for m in self._resolve_subject(p, head)]
         if head.dep_ in ("dobj", "obj") and head.pos_ == "NOUN" and noun.head.lower_ == "in":
             head = head.head  # "killed 45 people in raids on X": the killers raided
         if noun.head.lower_ == "for" and head.lemma_.lower() in ACCUSE_VERBS:
@@ -829,7 +948,13 @@ class RelationFinder:
                 m.type = "Person"  # "Salman Nimr Jamaa, envoy of ...": NER said ORG
         elif noun.dep_ in ("compound", "nmod") and noun.head.pos_ == "PROPN":
             m = self.ents.tok_mention[noun.head.i]
-            holders = [m] if m and m.type == "Person" else []
+            # "RSF adviser Omar Hamdan" is a person; "Hamas ally Hezbollah" may be any actor
+            relational = pred in ("alliedWith", "backs", "opposes")
+            holders = [m] if m and (m.type == "Person" or relational and m.named and m.type in ACTOR_TYPES) else []
+        elif (noun.dep_ == "pobj" and noun.head.lower_ == "of" and noun.head.head.lower_ == "one"
+              and noun.head.head.dep_ == "appos"):
+            m = self._res(noun.head.head.head)  # "X, one of the Taliban's most senior officials"
+            holders = [m] if m is not None and m.named else []
         elif noun.dep_ == "attr":
             holders = [m for s in self._subject_tokens(noun.head) for m in self._resolve_subject(s, noun.head)]
             # "X is a member of the alliance, along with Y and Z": them too
@@ -838,6 +963,10 @@ class RelationFinder:
                 holders += [m for w in along.children if w.dep_ == "prep" and w.lower_ == "with"
                             for p in w.children if p.dep_ == "pobj" for t in (p, *p.conjuncts)
                             if (m := self._res(t)) is not None and m.named]
+        if not holders and pred in ("alliedWith", "backs", "opposes") and noun.i + 1 < len(noun.doc):
+            # "Iran ally Hezbollah fired ...": a title right before a name, however the parser hung them
+            m = self.ents.tok_mention[noun.i + 1]
+            holders = [m] if m is not None and m.named and m.type in ACTOR_TYPES else []
         if not holders:
             appos = [c for c in noun.children if c.dep_ == "appos"]
             if appos:
@@ -866,6 +995,10 @@ class RelationFinder:
                     if m is not None and m.type in ACTOR_TYPES and m.named:
                         groups.append(m)
                         break
+        if not groups and noun.dep_ == "compound" and lemma in lex.role_nouns:
+            # "Iran ally Hezbollah": the owner may hang on the name, beside the role noun
+            groups = [m for c in noun.head.children if c.dep_ == "compound" and c.i < noun.i
+                      and (m := self.ents.resolve(c)) is not None and m.named and m.type in ACTOR_TYPES]
         if not groups and noun.dep_ == "compound":
             # "Rwanda's President Paul Kagame": the possessor hangs on the name
             for c in noun.head.children:
