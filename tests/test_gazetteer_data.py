@@ -36,6 +36,8 @@ def _read(path: Path) -> dict:
 GAZ = _read(ONTOLOGY / "gazetteer.toml")
 ACTOR_FILES = {p.name: _read(p).get("actor", []) for p in sorted((ONTOLOGY / "actors").glob("*.toml"))}
 NEW_ACTORS = [a for entries in ACTOR_FILES.values() for a in entries]
+ACTOR_TABLES = {"gazetteer.toml": GAZ["actor"], **{f"actors/{name}": entries for name, entries in ACTOR_FILES.items()}}
+ACTORS = [a for entries in ACTOR_TABLES.values() for a in entries]
 COUNTRIES = GAZ["country"]
 ALL = COUNTRIES + GAZ["actor"] + GAZ.get("place", []) + NEW_ACTORS
 BY_ID = {e["id"]: e for e in ALL}
@@ -60,11 +62,11 @@ def test_there_are_at_least_400_states_and_actors():
     assert len(COUNTRIES) + len(GAZ["actor"]) + len(NEW_ACTORS) >= 400
 
 
-@pytest.mark.parametrize("name", sorted(ACTOR_FILES))
+@pytest.mark.parametrize("name", sorted(ACTOR_TABLES))
 def test_actor_files_follow_the_schema(name):
     classes = ontology_actor_classes()
-    assert ACTOR_FILES[name], f"{name} has no [[actor]] entries"
-    for a in ACTOR_FILES[name]:
+    assert ACTOR_TABLES[name], f"{name} has no [[actor]] entries"
+    for a in ACTOR_TABLES[name]:
         where = f"{name}: {a.get('id')!r}"
         assert set(a) <= ACTOR_KEYS, f"{where}: unknown keys {set(a) - ACTOR_KEYS}"
         assert ID.fullmatch(a["id"]), f"{where}: id is not a lower-case slug"
@@ -99,7 +101,7 @@ def test_ids_are_unique_across_all_gazetteer_files():
 
 
 def test_links_name_states_and_actors_that_exist():
-    for a in NEW_ACTORS:
+    for a in ACTORS:
         for field in ("government_of", "armed_forces_of"):
             if field in a:
                 assert a[field] in COUNTRY_IDS, f"{a['id']}: {field} {a[field]!r} is not a country id"
@@ -109,12 +111,70 @@ def test_links_name_states_and_actors_that_exist():
         if "part_of" in a:
             assert a["part_of"] in BY_ID and a["part_of"] != a["id"], f"{a['id']}: unknown part_of"
     # part_of never loops back
-    for a in NEW_ACTORS:
+    for a in ACTORS:
         seen, cur = {a["id"]}, BY_ID[a["id"]]
         while "part_of" in cur:
             assert cur["part_of"] not in seen, f"{a['id']}: part_of loops"
             seen.add(cur["part_of"])
             cur = BY_ID[cur["part_of"]]
+
+
+def test_each_state_has_at_most_one_armed_forces():
+    """A state's other forces (army, police, special units) are part_of its armed forces. Governments may succeed
+    each other (Syria), so government_of is not checked here."""
+    seen: dict[str, str] = {}
+    for a in ACTORS:
+        if "armed_forces_of" in a:
+            state = a["armed_forces_of"]
+            assert state not in seen, f"armed forces of {state!r}: both {seen[state]!r} and {a['id']!r}"
+            seen[state] = a["id"]
+
+
+def plain_names() -> dict[str, str]:
+    return {key(form): e["id"] for e in ALL for form in [e["label"], *e.get("aliases", []), *e.get("former_names", [])]}
+
+
+@pytest.mark.parametrize(("form", "ent_id"), [
+    ("Jabhat al-Nusra", "hayat-tahrir-al-sham"), ("Nusra Front", "hayat-tahrir-al-sham"),
+    ("Jabhat Fateh al-Sham", "hayat-tahrir-al-sham"), ("JFS", "hayat-tahrir-al-sham"),
+    ("al-Qaeda in Iraq", "islamic-state"), ("AQI", "islamic-state"), ("Islamic State of Iraq", "islamic-state"),
+    ("AUSSOM", "aussom"), ("ATMIS", "aussom"), ("AMISOM", "aussom"), ("AU", "african-union"),
+    ("CENTCOM", "us-central-command"), ("US Central Command", "us-central-command"),
+    ("Islamic Resistance in Lebanon", "hezbollah"), ("FARC", "farc"), ("Assad", "bashar-al-assad"),
+    ("Iraqi army", "iraqi-armed-forces"), ("Iraqi Security Forces", "iraqi-security-forces"),
+])
+def test_names_go_to_the_entry_they_mean(form, ent_id):
+    assert plain_names().get(key(form)) == ent_id
+
+
+@pytest.mark.parametrize("form", [
+    "FARC dissidents",  # the dissident fronts are their own entries (Estado Mayor Central, Segunda Marquetalia)
+    "Bashar",           # a bare given name is too loose
+])
+def test_loose_names_are_not_aliases(form):
+    assert key(form) not in plain_names()
+
+
+def test_demonym_troops_name_no_entry():
+    """"Syrian troops", "Israeli forces" are left to the extractor, which reads a demonym before a force noun as
+    the state (kg/nlp/words.toml state_proxy_heads); as a plain alias they would name the armed forces instead."""
+    demonyms = {d.lower() for c in COUNTRIES for d in c.get("demonyms", [])}
+    heads = ("troops", "forces", "soldiers")
+    for e in ALL:
+        for form in [*e.get("aliases", []), *e.get("former_names", []), *e.get("context_aliases", [])]:
+            words = form.lower().split()
+            assert not (len(words) == 2 and words[0] in demonyms and words[1] in heads), \
+                f"{e['id']}: {form!r} should resolve to the state, not be an alias"
+
+
+def test_command_structure_of_the_us_and_iraqi_forces():
+    assert BY_ID["us-central-command"]["part_of"] == "us-military"
+    assert BY_ID["us-africa-command"]["part_of"] == "us-military"
+    assert BY_ID["us-military"]["armed_forces_of"] == "united-states"
+    assert BY_ID["iraqi-security-forces"]["armed_forces_of"] == "iraq"
+    for part in ("iraqi-armed-forces", "iraqi-counter-terrorism-service"):
+        assert BY_ID[part]["part_of"] == "iraqi-security-forces"
+        assert "armed_forces_of" not in BY_ID[part]
 
 
 def test_no_surface_form_names_two_entries():
