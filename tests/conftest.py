@@ -65,3 +65,24 @@ def build_sample_store(directory):
     with Store(directory / "store") as store:
         build([directory / "sample.txt"], store, FakeExtractor())
     return directory / "store"
+
+
+VIRTUOSO_MAX_ROWS = 300  # far below Virtuoso's packaged 10000, so that every read of the remote store pages
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory):
+    """A Virtuoso server (Debian's virtuoso-opensource-7) on loopback for the test session, with its own
+    database in a temporary folder and a small row limit (VIRTUOSO_MAX_ROWS)."""
+    from kg.store.testing import LocalVirtuoso, VirtuosoUnavailable, virtuoso_missing
+
+    why = virtuoso_missing()
+    if why:
+        pytest.skip(f"no Virtuoso to test the remote store against: {why}")
+    server = LocalVirtuoso(tmp_path_factory.mktemp("virtuoso"), max_rows=VIRTUOSO_MAX_ROWS)
+    try:
+        server.start()
+    except VirtuosoUnavailable as e:
+        pytest.skip(f"Virtuoso would not start here: {e}")
+    yield server
+    server.stop()
