@@ -242,6 +242,7 @@ def test_unreachable_servers_and_refused_writes_are_one_line_errors(virtuoso, tm
         (["build", str(tmp_path / "a.txt"), "--store", f"{virtuoso.url}/sparql"], "refused the update"),
         (["query", "SELEC x", "--store", virtuoso.store_url], "syntax error"),
         (["export", "-f", "nquads", "--store", "ftp://example.org/kg"], "only http:// and https://"),
+        (["serve", "--store", virtuoso.store_url], "kg serve serves an embedded store"),
     ]
     for argv, message in cases:
         assert main(argv) == 1, argv
@@ -270,3 +271,22 @@ def test_kg_load_adds_a_file_to_a_graph_and_a_bad_file_adds_nothing(tmp_path, vi
     assert "bad.ttl" in capsys.readouterr().err
     with Store(virtuoso.store_url, read_only=True, base_iri=base_iri) as store:
         assert {q.object.value for q in store.quads(None, None, None, NamedNode(graph))} == {"one", "two"}
+
+
+def test_a_build_note_is_distrusted_when_another_client_changed_the_inferred_graph(tmp_path, virtuoso, base_iri):
+    from conftest import SAMPLE_TEXT, FakeExtractor
+
+    from kg.build import pending_inferences
+
+    (tmp_path / "sample.txt").write_text(SAMPLE_TEXT, encoding="utf-8")
+    with Store(virtuoso.store_url, base_iri=base_iri) as store:
+        assert build([tmp_path / "sample.txt"], store, FakeExtractor()).reasoned
+        assert pending_inferences(store) == ([], [])
+        some = next(store.quads(None, None, None, NamedNode(str(store.iris.inferred_graph))))
+    with Store(virtuoso.store_url, base_iri=base_iri) as other:  # e.g. a build on another machine
+        other.change_graph(other.iris.inferred_graph, [], [(some.subject, some.predicate, some.object)])
+    with Store(virtuoso.store_url, base_iri=base_iri) as store:
+        assert pending_inferences(store)[0] == store.document_keys()  # everything is reasoned again
+        report = build([tmp_path / "sample.txt"], store, FakeExtractor())
+        assert report.reasoned and pending_inferences(store) == ([], [])
+        assert any(True for _ in store.quads(some.subject, some.predicate, some.object, None))

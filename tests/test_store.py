@@ -198,6 +198,13 @@ def test_a_read_view_of_a_store_being_written_is_a_snapshot(tmp_path):
     assert not [p for p in tmp_path.iterdir() if "view" in p.name]  # the snapshot is gone
 
 
+def test_views_left_by_a_killed_writer_are_removed_by_the_next_writer(tmp_path):
+    (tmp_path / ".s-view-abc123" / "snapshot").mkdir(parents=True)
+    with Store(tmp_path / "s", read_only=False):
+        pass
+    assert not (tmp_path / ".s-view-abc123").exists()
+
+
 def test_the_spec_pickles_and_opens_the_same_store_elsewhere(tmp_path):
     import pickle
 
