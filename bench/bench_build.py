@@ -101,7 +101,7 @@ with Store(store_path) as store:
     elapsed = time.perf_counter() - t0
     size = sum(p.stat().st_size for p in Path(store_path).rglob("*") if p.is_file()) / 1e6
     t2 = time.perf_counter()
-    store.ox.optimize()
+    store.optimize()
     emit(event="done", docs=docs, asserted=asserted, inferred=inferred, elapsed=elapsed,
          seconds=totals, quads=len(store), store_mb=size, optimize_s=time.perf_counter() - t2)
 """

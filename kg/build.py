@@ -9,7 +9,7 @@ content hash). Rebuilding the same input changes nothing; the same URL with new 
 document in one transaction; the same text under another path or URL is skipped.
 
 Reasoning runs once at the end of a build, over what changed since the inferred graph was last
-brought up to date. That bookkeeping is a small file in the store folder (:func:`state_path`): the
+brought up to date. That bookkeeping is a small note kept with the store (:data:`STATE_NOTE`): the
 content hash of every document version the inferences reflect. Comparing it with the document graphs
 gives the added and removed documents, so a build killed before reasoning is caught up by the next
 one, even when the next one has nothing new to ingest.
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -27,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-import pyoxigraph as ox
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, PROV
 
@@ -38,9 +36,10 @@ from .reasoning import materialize, update_inferences
 from .records import Document, Extraction
 from .sources import count_documents, read_documents
 from .store import Store
+from .store.terms import Literal, NamedNode
 
-__all__ = ["BuildReport", "DocumentExtractor", "build", "catch_up_inferences", "find_documents",
-           "inferred_fingerprint", "pending_inferences", "reason", "remove_document", "state_path"]
+__all__ = ["BuildReport", "DocumentExtractor", "STATE_NOTE", "build", "catch_up_inferences", "find_documents",
+           "inferred_fingerprint", "pending_inferences", "reason", "remove_document"]
 
 
 class DocumentExtractor(Protocol):
@@ -160,59 +159,64 @@ def _verdict(store: Store, doc: Document, seen_hashes: set[str]) -> str:
     return "new" if stored is None else "replace"
 
 
+_CONTENT_HASH = NamedNode(str(CK.contentHash))
+
+
 def _graphs_with_hash(store: Store, content_hash: str) -> list[str]:
     prefix = store.iris.document_graph_prefix
-    quads = store.ox.quads_for_pattern(None, ox.NamedNode(str(CK.contentHash)), ox.Literal(content_hash), None)
+    quads = store.quads(None, _CONTENT_HASH, Literal(content_hash), None)
     return [q.graph_name.value for q in quads
-            if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(prefix)]
+            if isinstance(q.graph_name, NamedNode) and q.graph_name.value.startswith(prefix)]
 
 
 # ------------------------------------------------------------------------------------------ reasoning
-STATE_FILE = "kg-build-state.json"
+STATE_NOTE = "kg-build-state.json"
+"""The note (:meth:`Store.read_note`: a file in the store folder, or on this machine for a remote store)
+recording which document versions the inferred graph reflects.
 
-
-def state_path(store: Store) -> Path:
-    """The file (inside the store folder) recording which document versions the inferred graph reflects.
-
-    Kept out of the RDF data on purpose: SPARQL, VoID statistics and exports see only documents,
-    ontology and inferences. It is written after the inferred graph is committed, so a crash between
-    the two only makes the next build redo that update; a missing or unreadable file means "nothing
-    reasoned yet" (one full update).
-    """
-    return store.path / STATE_FILE
+Kept out of the RDF data on purpose: SPARQL, VoID statistics and exports see only documents, ontology
+and inferences. It is written after the inferred graph is committed, so a crash between the two only
+makes the next build redo that update; a missing or unreadable note means "nothing reasoned yet" (one
+full update). It also records the inferred graph's size: a store other clients may write (a remote one)
+whose inferred graph no longer has that size was changed behind the note's back, and is reasoned again.
+"""
 
 
 def _document_hashes(store: Store) -> dict[str, str]:
     prefix = store.iris.document_graph_prefix
     out = {}
-    for q in store.ox.quads_for_pattern(None, ox.NamedNode(str(CK.contentHash)), None, None):
+    for q in store.quads(None, _CONTENT_HASH, None, None):
         g = q.graph_name
-        if isinstance(g, ox.NamedNode) and g.value.startswith(prefix):
+        if isinstance(g, NamedNode) and g.value.startswith(prefix):
             out[g.value[len(prefix):]] = q.object.value
     return out
 
 
 def _reasoned_hashes(store: Store) -> dict[str, str]:
     try:
-        state = json.loads(state_path(store).read_text(encoding="utf-8"))
-        reasoned = state["reasoned"]
-        return {str(k): str(v) for k, v in reasoned.items()}
-    except (OSError, ValueError, KeyError, AttributeError, TypeError):
+        state = json.loads(store.read_note(STATE_NOTE) or "")
+        return {str(k): str(v) for k, v in state["reasoned"].items()}
+    except (ValueError, KeyError, AttributeError, TypeError):
         return {}
 
 
 def _recorded_fingerprint(store: Store) -> str | None:
     try:
-        return str(json.loads(state_path(store).read_text(encoding="utf-8"))["inferred"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return str(json.loads(store.read_note(STATE_NOTE) or "")["inferred"])
+    except (ValueError, KeyError, TypeError):
         return None
 
 
 def inferred_fingerprint(store: Store) -> str:
-    """Size and an order-free digest of the inferred graph: it tells whether the graph is still exactly what
-    the last reasoning wrote (a ``CLEAR GRAPH`` or an edit through the endpoint changes it)."""
+    """Whether the inferred graph is still exactly what the last reasoning wrote (a ``CLEAR GRAPH`` or an edit
+    through an endpoint changes it): its size and an order-free digest of its triples. On a store other
+    processes can write (a remote one), reading the whole graph back on every build would cost more than the
+    build, so there it is the size alone."""
+    graph = store.iris.inferred_graph
+    if not store.exclusive:
+        return str(store.graph_size(graph))
     total, n = 0, 0
-    for q in store.ox.quads_for_pattern(None, None, None, ox.NamedNode(str(store.iris.inferred_graph))):
+    for q in store.quads(None, None, None, NamedNode(str(graph))):
         total = (total + int.from_bytes(hashlib.blake2b(str(q.triple).encode(), digest_size=8).digest(), "big")) \
             % (1 << 64)
         n += 1
@@ -220,11 +224,8 @@ def inferred_fingerprint(store: Store) -> str:
 
 
 def _record_reasoned(store: Store) -> None:
-    path = state_path(store)
-    tmp = path.with_suffix(".tmp")
     state = {"reasoned": _document_hashes(store), "inferred": inferred_fingerprint(store)}
-    tmp.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)  # atomic: the old state or the new one, never half a file
+    store.write_note(STATE_NOTE, json.dumps(state, sort_keys=True))
 
 
 def pending_inferences(store: Store) -> tuple[list[str], list[str]]:
@@ -248,7 +249,7 @@ def catch_up_inferences(store: Store, *, force: bool = False) -> int | None:
     if not (added or removed or force):
         return None
     n = update_inferences(store, added, removed)  # falls back to a full closure by itself
-    store.flush()  # the inferred graph is on disk before the state file says so
+    store.flush()  # the inferred graph is on disk before the note says so
     _record_reasoned(store)
     return n
 
@@ -269,30 +270,30 @@ def find_documents(store: Store, doc_ref: str) -> list[str]:
     """Keys of the stored documents ``doc_ref`` names: a key, a URL, a path (all documents read from that
     file), or an id (file stem / jsonl ``id``; an error when several documents share it)."""
     prefix = store.iris.document_graph_prefix
-    if _KEY.fullmatch(doc_ref) and store.ox.contains_named_graph(ox.NamedNode(prefix + doc_ref)):
+    if _KEY.fullmatch(doc_ref) and store.contains_graph(prefix + doc_ref):
         return [doc_ref]
 
-    def graphs(predicate: URIRef, values: Iterable[ox.NamedNode | ox.Literal]) -> list[str]:
+    def graphs(predicate: URIRef, values: Iterable[NamedNode | Literal]) -> list[str]:
         keys: set[str] = set()
         for v in values:
-            for q in store.ox.quads_for_pattern(None, ox.NamedNode(str(predicate)), v, None):
+            for q in store.quads(None, NamedNode(str(predicate)), v, None):
                 g = q.graph_name
-                if isinstance(g, ox.NamedNode) and g.value.startswith(prefix):
+                if isinstance(g, NamedNode) and g.value.startswith(prefix):
                     keys.add(g.value[len(prefix):])
         return sorted(keys)
 
-    url_terms: list[ox.NamedNode | ox.Literal] = [ox.Literal(doc_ref)]
+    url_terms: list[NamedNode | Literal] = [Literal(doc_ref)]
     if "://" in doc_ref:
         try:
-            url_terms.insert(0, ox.NamedNode(doc_ref))
+            url_terms.insert(0, NamedNode(doc_ref))
         except ValueError:
             pass
     if found := graphs(DCTERMS.source, url_terms):
         return found
     paths = {doc_ref, str(Path(doc_ref))}
-    if found := graphs(PROV.hadPrimarySource, [ox.Literal(p) for p in sorted(paths)]):
+    if found := graphs(PROV.hadPrimarySource, [Literal(p) for p in sorted(paths)]):
         return found
-    if found := graphs(DCTERMS.identifier, [ox.Literal(doc_ref)]):
+    if found := graphs(DCTERMS.identifier, [Literal(doc_ref)]):
         if len(found) > 1:
             raise InputError(doc_ref, f"{len(found)} stored documents have this id; name one by path, URL "
                                       f"or key ({', '.join(found[:5])}{', …' if len(found) > 5 else ''})")

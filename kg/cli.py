@@ -23,7 +23,8 @@ def _err(message: str) -> None:
 
 def _store_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--store", default=os.environ.get("KG_STORE", "kg-data"),
-                   help="store directory (default: ./kg-data, env KG_STORE)")
+                   help="a folder (the embedded store; default ./kg-data) or the http(s):// URL of a SPARQL "
+                        "endpoint, e.g. http://USER:PASSWORD@host:8890/sparql-auth (env KG_STORE)")
     p.add_argument("--base-iri", default=None,
                    help="base IRI of minted resources (env KG_BASE_IRI; default http://127.0.0.1:5000/)")
 
@@ -132,6 +133,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from server import create_app
     from server.wsgi import ServerLimits, make_server
+
+    from .store.spec import looks_like_url, redacted
+
+    if looks_like_url(args.store):
+        raise KGError(f"--store {redacted(args.store)}: kg serve serves an embedded store (a folder); a "
+                      "remote SPARQL server is queried directly at its own endpoint")
 
     app = create_app(store_path=args.store, base_iri=args.base_iri, config={
         "KG_TIMEOUT": args.timeout, "KG_UPDATE_TOKEN": args.update_token, "KG_CORS_ORIGIN": args.cors,

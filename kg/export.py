@@ -26,13 +26,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
-import pyoxigraph as ox
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
 from .errors import KGError
 from .namespaces import CK, PREFIXES
 from .store import Store
+from .store import terms as rdf
 
 __all__ = [
     "CONTEXT_FILE", "EXPORTERS", "Exporter", "ExportError", "GRAPH_SELECTIONS", "export", "get_exporter",
@@ -87,33 +87,33 @@ def export(store: Store, fmt: str, out: BinaryIO, *, graphs: str = "all") -> Non
     exporter = get_exporter(fmt)
     if graphs not in GRAPH_SELECTIONS:
         raise ExportError(f"unknown graph selection {graphs!r} (choose from {', '.join(GRAPH_SELECTIONS)})")
-    exporter.write(store, out, graphs)
+    with store.read_view() as view:  # exporters read in several passes: they must see one state
+        exporter.write(view, out, graphs)
     out.flush()
 
 
 # ------------------------------------------------------------------------------------------ graphs
-def selected_graphs(store: Store, graphs: str = "all") -> list[ox.NamedNode]:
+def selected_graphs(store: Store, graphs: str = "all") -> list[rdf.NamedNode]:
     """The named graphs of a selection, in a stable order: documents, inferred, ontology."""
     if graphs not in GRAPH_SELECTIONS:
         raise ExportError(f"unknown graph selection {graphs!r} (choose from {', '.join(GRAPH_SELECTIONS)})")
     iris = store.iris
-    chosen: list[ox.NamedNode] = []
+    chosen: list[rdf.NamedNode] = []
     if graphs in ("asserted", "all"):
-        chosen += [ox.NamedNode(str(iris.document_graph(k))) for k in store.document_keys()]
+        chosen += [rdf.NamedNode(str(iris.document_graph(k))) for k in store.document_keys()]
     for wanted, iri in (("inferred", iris.inferred_graph), ("all", iris.inferred_graph),
                         ("all", iris.ontology_graph)):
-        g = ox.NamedNode(str(iri))
-        if graphs == wanted and store.ox.contains_named_graph(g):
-            chosen.append(g)
+        if graphs == wanted and store.contains_graph(iri):
+            chosen.append(rdf.NamedNode(str(iri)))
     return chosen
 
 
-def selected_quads(store: Store, graphs: str = "all") -> Iterator[ox.Quad]:
+def selected_quads(store: Store, graphs: str = "all") -> Iterator[rdf.Quad]:
     for g in selected_graphs(store, graphs):
-        yield from store.ox.quads_for_pattern(None, None, None, g)
+        yield from store.quads(None, None, None, g)
 
 
-def union_triples(store: Store, graphs: str = "all", *, grouped: bool = True) -> Iterator[ox.Triple]:
+def union_triples(store: Store, graphs: str = "all", *, grouped: bool = True) -> Iterator[rdf.Triple]:
     """The union of the chosen graphs as triples, each once, streamed.
 
     ``grouped=False``: in (predicate, object, subject) index order, where the copies of a triple held by
@@ -124,7 +124,7 @@ def union_triples(store: Store, graphs: str = "all", *, grouped: bool = True) ->
     """
     chosen = selected_graphs(store, graphs)
     if len(chosen) == 1:
-        yield from (q.triple for q in store.ox.quads_for_pattern(None, None, None, chosen[0]))
+        yield from (q.triple for q in store.quads(None, None, None, chosen[0]))
         return
     if not grouped:
         for triple, _ in _runs(store, chosen):
@@ -132,21 +132,21 @@ def union_triples(store: Store, graphs: str = "all", *, grouped: bool = True) ->
         return
     owner = {triple: in_graphs[0] for triple, in_graphs in _runs(store, chosen) if len(in_graphs) > 1}
     for g in chosen:
-        for q in store.ox.quads_for_pattern(None, None, None, g):
+        for q in store.quads(None, None, None, g):
             t = q.triple
             first = owner.get(t)
             if first is None or first == g:
                 yield t
 
 
-def _runs(store: Store, chosen: list[ox.NamedNode]) -> Iterator[tuple[ox.Triple, list[ox.NamedNode]]]:
+def _runs(store: Store, chosen: list[rdf.NamedNode]) -> Iterator[tuple[rdf.Triple, list[rdf.NamedNode]]]:
     """Each distinct triple of the chosen graphs with the chosen graphs holding it (in ``chosen`` order)."""
     rank = {g: i for i, g in enumerate(chosen)}
-    predicates = [r["p"] for r in store.ox.query("SELECT DISTINCT ?p WHERE { GRAPH ?g { ?s ?p ?o } }")]
+    predicates = [r["p"] for r in store.query("SELECT DISTINCT ?p WHERE { GRAPH ?g { ?s ?p ?o } }")]
     for p in predicates:
-        current: ox.Triple | None = None
-        held: list[ox.NamedNode] = []
-        for q in store.ox.quads_for_pattern(None, p, None, None):  # posg index: copies are adjacent
+        current: rdf.Triple | None = None
+        held: list[rdf.NamedNode] = []
+        for q in store.quads(None, p, None, None):  # copies of a triple come one after another
             g = q.graph_name
             if g not in rank:
                 continue
@@ -169,24 +169,24 @@ def serialization_prefixes(store: Store) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------------------------------ RDF formats
-def _ox_writer(fmt: ox.RdfFormat, dataset: bool) -> Writer:
+def _ox_writer(fmt: rdf.RdfFormat, dataset: bool) -> Writer:
     def write(store: Store, out: BinaryIO, graphs: str) -> None:
-        prefixes = serialization_prefixes(store) if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG,
-                                                             ox.RdfFormat.RDF_XML) else None
+        prefixes = serialization_prefixes(store) if fmt in (rdf.RdfFormat.TURTLE, rdf.RdfFormat.TRIG,
+                                                             rdf.RdfFormat.RDF_XML) else None
         source: Iterable = (selected_quads(store, graphs) if dataset else
-                            union_triples(store, graphs, grouped=fmt != ox.RdfFormat.N_TRIPLES))
-        ox.serialize(source, out, fmt, prefixes=prefixes)
+                            union_triples(store, graphs, grouped=fmt != rdf.RdfFormat.N_TRIPLES))
+        rdf.serialize(source, out, fmt, prefixes=prefixes)
     return write
 
 
 for _name, _fmt, _media, _ext, _dataset, _desc in [
-    ("turtle", ox.RdfFormat.TURTLE, "text/turtle", "ttl", False,
+    ("turtle", rdf.RdfFormat.TURTLE, "text/turtle", "ttl", False,
      "Turtle: union of the chosen graphs, grouped by subject"),
-    ("ntriples", ox.RdfFormat.N_TRIPLES, "application/n-triples", "nt", False,
+    ("ntriples", rdf.RdfFormat.N_TRIPLES, "application/n-triples", "nt", False,
      "N-Triples: union of the chosen graphs, O(1) memory"),
-    ("nquads", ox.RdfFormat.N_QUADS, "application/n-quads", "nq", True, "N-Quads: named graphs kept"),
-    ("trig", ox.RdfFormat.TRIG, "application/trig", "trig", True, "TriG: named graphs kept"),
-    ("xml", ox.RdfFormat.RDF_XML, "application/rdf+xml", "rdf", False, "RDF/XML: union of the chosen graphs"),
+    ("nquads", rdf.RdfFormat.N_QUADS, "application/n-quads", "nq", True, "N-Quads: named graphs kept"),
+    ("trig", rdf.RdfFormat.TRIG, "application/trig", "trig", True, "TriG: named graphs kept"),
+    ("xml", rdf.RdfFormat.RDF_XML, "application/rdf+xml", "rdf", False, "RDF/XML: union of the chosen graphs"),
 ]:
     register(_name, _media, _ext, _desc)(_ox_writer(_fmt, _dataset))
 
@@ -244,10 +244,10 @@ class _Compactor:
         return iri
 
     def node_id(self, term) -> str:
-        return f"_:{term.value}" if isinstance(term, ox.BlankNode) else self.compact(term.value, relative=True)
+        return f"_:{term.value}" if isinstance(term, rdf.BlankNode) else self.compact(term.value, relative=True)
 
     def value(self, term, coerce: str | None):
-        if isinstance(term, ox.Literal):
+        if isinstance(term, rdf.Literal):
             dt = term.datatype.value
             if term.language:
                 return {"@value": term.value, "@language": term.language}
@@ -268,7 +268,7 @@ def _ordered(node: dict) -> dict:
     return {"@id": node.pop("@id"), "@type": node.pop("@type"), **node}
 
 
-def _jsonld_nodes(triples: Iterator[ox.Triple], c: _Compactor) -> Iterator[dict]:
+def _jsonld_nodes(triples: Iterator[rdf.Triple], c: _Compactor) -> Iterator[dict]:
     node: dict | None = None
     subject = None
     for t in triples:
@@ -278,8 +278,8 @@ def _jsonld_nodes(triples: Iterator[ox.Triple], c: _Compactor) -> Iterator[dict]
             subject = t.subject
             node = {"@id": c.node_id(subject)}
         assert node is not None
-        if t.predicate.value == _RDF_TYPE and not isinstance(t.object, ox.Literal):
-            key, val = "@type", (c.node_id(t.object) if isinstance(t.object, ox.BlankNode)
+        if t.predicate.value == _RDF_TYPE and not isinstance(t.object, rdf.Literal):
+            key, val = "@type", (c.node_id(t.object) if isinstance(t.object, rdf.BlankNode)
                                  else c.compact(t.object.value, relative=False))
         else:
             term = c.terms.get(t.predicate.value)
@@ -358,7 +358,7 @@ DUMP_FORMATS = ("nquads", "trig", "turtle", "ntriples", "jsonld", "xml")
 
 
 def _count(store: Store, sparql: str) -> int:
-    row = next(iter(store.ox.query(sparql)), None)
+    row = next(iter(store.query(sparql)), None)
     return int(row["n"].value) if row is not None and row["n"] is not None else 0
 
 
@@ -387,22 +387,24 @@ def void_graph(store: Store, *, partitions: bool = True) -> Graph:
     g.add((ds, VOID.feature, URIRef("http://www.w3.org/ns/formats/Turtle")))
 
     g.add((ds, VOID.triples, Literal(len(store))))
+    # the graphs of this knowledge graph only: a shared server (a remote store) holds others too
+    ours = f'FILTER(STRSTARTS(STR(?g), "{base}graph/"))'
     entity_ns = f"{base}entity/"
     g.add((ds, VOID.entities, Literal(_count(store, f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{
-        GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?s), "{entity_ns}")) }}"""))))
+        GRAPH ?g {{ ?s ?p ?o }} {ours} FILTER(STRSTARTS(STR(?s), "{entity_ns}")) }}"""))))
     g.add((ds, VOID.distinctSubjects, Literal(_count(store,
-          "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"))))
+          f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {ours} }}"))))
     g.add((ds, VOID.documents, Literal(len(store.document_keys()))))
     g.add((ds, VOID.exampleResource, URIRef(iris.dataset)))
-    examples = store.ox.query(f"""SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ ?s <{RDF.type}> ?c }}
-        FILTER(STRSTARTS(STR(?s), "{entity_ns}")) }} LIMIT 3""")
+    examples = store.query(f"""SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ ?s <{RDF.type}> ?c }}
+        FILTER(STRSTARTS(STR(?s), "{entity_ns}")) }} ORDER BY ?s LIMIT 3""")
     for row in examples:
         g.add((ds, VOID.exampleResource, URIRef(row["s"].value)))
 
     # subsets: the asserted document graphs, the inferred graph, the ontology graph
     for name, iri, title in (("inferred", iris.inferred_graph, "OWL 2 RL inferences"),
                              ("ontology", iris.ontology_graph, "The conflict-kg ontology")):
-        if store.ox.contains_named_graph(ox.NamedNode(str(iri))):
+        if store.contains_graph(iri):
             sub = URIRef(f"{iris.dataset}/{name}")
             g.add((ds, VOID.subset, sub))
             g.add((sub, RDF.type, VOID.Dataset))
@@ -411,11 +413,11 @@ def void_graph(store: Store, *, partitions: bool = True) -> Graph:
             g.add((sub, VOID.dataDump, URIRef(f"{base}dataset?format=nquads&graphs={name}")))
 
     predicates: dict[str, int] = {}
-    for row in store.ox.query("SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p"):
+    for row in store.query(f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {ours} }} GROUP BY ?p"):
         predicates[row["p"].value] = int(row["n"].value)
     classes: dict[str, int] = {}
-    for row in store.ox.query(f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s <{RDF.type}> ?c }} "
-                              "FILTER(isIRI(?c)) } GROUP BY ?c"):
+    for row in store.query(f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s <{RDF.type}> ?c }} "
+                           f"{ours} FILTER(isIRI(?c)) }} GROUP BY ?c"):
         classes[row["c"].value] = int(row["n"].value)
     g.add((ds, VOID.properties, Literal(len(predicates))))
     g.add((ds, VOID.classes, Literal(len(classes))))

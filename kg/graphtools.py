@@ -3,7 +3,7 @@
 Nodes are entities; edges are relations, read from the n-ary event nodes of the document graphs (agent →
 type-specific role, see :data:`kg.mapping.EVENT_MODEL`), one edge per (subject, predicate, object) with the
 evidence aggregated: ``count`` of supporting sentences, dates, documents, who claimed or denied it, and a
-``status``. Two SPARQL queries in all (events, entities), evaluated by Oxigraph.
+``status``. Three SPARQL queries in all (events, entities, classes), evaluated by the store.
 """
 
 from __future__ import annotations
@@ -28,8 +28,7 @@ _CK = str(CK)
 _CLASS_TO_PREDICATE = {str(m.event_class): name for name, m in EVENT_MODEL.items()}
 _FACT_ROLE = {name: str(m.object_role) for name, m in EVENT_MODEL.items()}
 
-_EVENTS = """PREFIX ck: <{ck}>
-SELECT ?e ?cls ?role ?s ?o ?mod ?date ?doc ?sentence ?claimer ?denier WHERE {{
+_EVENTS = """SELECT ?e ?cls ?role ?s ?o ?mod ?date ?doc ?sentence ?claimer ?denier WHERE {{
   GRAPH ?g {{
     VALUES (?cls ?role) {{ {pairs} }}
     ?e a ?cls ; ck:agent ?s ; ?role ?o .
@@ -52,9 +51,10 @@ _ENTITIES = """SELECT ?x ?type ?label ?lat ?long WHERE {{
   FILTER(STRSTARTS(STR(?g), "{docs}") && STRSTARTS(STR(?x), "{entities}") && STRSTARTS(STR(?type), "{ck}"))
 }}"""
 
+# one branch per top class: Virtuoso evaluates a `*` path only from a constant end
 _KIND_CLASSES = """SELECT ?c ?top WHERE {{ GRAPH <{ontology}> {{
-  VALUES ?top {{ <{ck}Place> <{ck}Actor> }}
-  ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?top }} }}"""
+  {{ ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{ck}Place> BIND(<{ck}Place> AS ?top) }} UNION
+  {{ ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{ck}Actor> BIND(<{ck}Actor> AS ?top) }} }} }}"""
 
 
 def _local(iri: str) -> str:
@@ -85,8 +85,8 @@ def to_networkx(store: Store, *, include_non_facts: bool = False) -> nx.MultiDiG
     pairs = " ".join(f"(<{EVENT_MODEL[name].event_class}> <{role}>)" for name, role in sorted(roles))
 
     events: dict[str, dict[str, Any]] = {}
-    query = _EVENTS.format(ck=_CK, pairs=pairs, docs=docs_prefix)
-    for row in store.ox.query(query):
+    query = _EVENTS.format(pairs=pairs, docs=docs_prefix)
+    for row in store.query(query, prefixes={"ck": _CK}):
         e = row["e"].value
         ev = events.get(e)
         if ev is None:
@@ -110,7 +110,7 @@ def to_networkx(store: Store, *, include_non_facts: bool = False) -> nx.MultiDiG
     types: dict[str, Counter] = defaultdict(Counter)
     labels: dict[str, Counter] = defaultdict(Counter)
     coords: dict[str, tuple[float, float]] = {}
-    for row in store.ox.query(_ENTITIES.format(lat=GEO.lat, long=GEO.long, docs=docs_prefix,
+    for row in store.query(_ENTITIES.format(lat=GEO.lat, long=GEO.long, docs=docs_prefix,
                                                entities=entity_prefix, ck=_CK)):
         x = row["x"].value
         types[x][_local(row["type"].value)] += 1
@@ -119,7 +119,7 @@ def to_networkx(store: Store, *, include_non_facts: bool = False) -> nx.MultiDiG
         if row["lat"] is not None and row["long"] is not None:
             coords[x] = (float(row["lat"].value), float(row["long"].value))
     kinds: dict[str, set[str]] = defaultdict(set)  # class local name → {"actor", "place"}
-    for r in store.ox.query(_KIND_CLASSES.format(ontology=iris.ontology_graph, ck=_CK)):
+    for r in store.query(_KIND_CLASSES.format(ontology=iris.ontology_graph, ck=_CK)):
         kinds[_local(r["c"].value)].add(_local(r["top"].value).lower())
 
     def most_common(counter: Counter) -> str | None:

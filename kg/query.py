@@ -200,6 +200,13 @@ def run_query(store: Store, sparql: str, *, union_default_graph: bool = True, ti
         result_format = "json"
     task = QueryTask(query=sparql, result_format=result_format, prefixes=DEFAULT_PREFIXES,
                      union_default_graph=union_default_graph and not info.has_from, max_rows=2**62)
+    if not store.local:
+        # a remote store evaluates the query on its own server; this process only sends the checked text
+        try:
+            return store.query(sparql, prefixes=DEFAULT_PREFIXES,
+                               use_default_graph_as_union=union_default_graph and not info.has_from)
+        except SyntaxError as e:
+            raise QueryError(f"SPARQL syntax error: {e}") from None
     pool = QueryPool(store.path, size=1, timeout=timeout if timeout is not None else 10**7,
                      memory_bytes=memory_bytes if memory_bytes is not None else default_memory_bytes())
     try:

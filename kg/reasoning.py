@@ -12,8 +12,9 @@ Two engines compute the same thing:
 
 Keeping the store up to date (:func:`update_inferences`): a reasoner kept in memory since the last
 :func:`materialize` in this process is updated incrementally; in a fresh process, added documents are
-reasoned against the store itself (every join is an Oxigraph pattern look-up); anything else is a full
-recompute. Only the difference of the inferred graph is written.
+reasoned against the store itself (every join is a pattern look-up, :meth:`kg.store.Store.quads`);
+anything else is a full recompute. Only the difference of the inferred graph is written. Everything goes
+through the :class:`~kg.store.Store` interface, so any backend works.
 
 The inferred graph is what owlrl derives from the ontology plus all asserted document graphs, minus
 what is already asserted and minus owlrl's junk (:func:`is_junk`: literal subjects, reflexive
@@ -41,19 +42,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import owlrl
-import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node
 
-from .store import Store, from_ox, to_ox
+from .store import Store, terms
+from .store.terms import from_ox, to_ox
 
 ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
 ONTOLOGY_FILE = ONTOLOGY_DIR / "conflict.ttl"
 NOT_OWL_MODEL = {"shapes.ttl"}  # SHACL shapes are checked by kg validate, not reasoned with
 
 Triple = tuple[Node, Node, Node]
-OxTriple = tuple  # (subject, predicate, object) of pyoxigraph terms
+OxTriple = terms.TripleTerms  # (subject, predicate, object) of store terms
 
 __all__ = ["ONTOLOGY_FILE", "Reasoner", "Unsupported", "closure", "is_junk", "load_ontology", "materialize",
            "owlrl_closure", "update_inferences"]
@@ -103,8 +104,8 @@ class Unsupported(Exception):
     """The ontology or the data needs an OWL 2 RL rule the fast reasoner does not implement."""
 
 
-def _ox(iri: URIRef) -> ox.NamedNode:
-    return ox.NamedNode(str(iri))
+def _ox(iri: URIRef) -> terms.NamedNode:
+    return terms.NamedNode(str(iri))
 
 
 TYPE = _ox(RDF.type)
@@ -122,7 +123,7 @@ _DATA_OK = {str(RDF.type), str(RDFS.label), str(RDFS.comment), str(RDFS.seeAlso)
 
 
 def _is_builtin(term) -> bool:
-    return isinstance(term, ox.NamedNode) and term.value.startswith(_BUILTIN)
+    return isinstance(term, terms.NamedNode) and term.value.startswith(_BUILTIN)
 
 
 class Rules:
@@ -176,7 +177,7 @@ class Rules:
         self.ifp = typed(OWL.InverseFunctionalProperty)
         self.irreflexive = typed(OWL.IrreflexiveProperty)
         self.asymmetric = typed(OWL.AsymmetricProperty)
-        chains: list[tuple[ox.NamedNode, tuple]] = []
+        chains: list[tuple[terms.NamedNode, tuple]] = []
         for head, lst in full.subject_objects(OWL.propertyChainAxiom):
             items = tuple(to_ox(x) for x in full.items(lst))
             if items:
@@ -241,13 +242,13 @@ def compile_rules(ontology: Graph) -> Rules:
 
 def ox_is_junk(t: OxTriple) -> bool:
     s, p, o = t
-    if isinstance(s, ox.Literal):
+    if isinstance(s, terms.Literal):
         return True
     if p == SAME_AS and s == o:
         return True
     if p == TYPE and o in _JUNK_TYPES:
         return True
-    return isinstance(s, ox.NamedNode) and s.value.startswith(_BUILTIN)
+    return isinstance(s, terms.NamedNode) and s.value.startswith(_BUILTIN)
 
 
 # ------------------------------------------------------------------------------------------ engine
@@ -352,7 +353,7 @@ class Reasoner:
         return (t in self.facts and t not in self.asserted and t not in self.rules.ontology_triples
                 and not ox_is_junk(t))
 
-    def inconsistencies(self) -> list[tuple[ox.NamedNode, str]]:
+    def inconsistencies(self) -> list[tuple[terms.NamedNode, str]]:
         """What owlrl reports as errors, as (entity, message): cax-dw, cls-nothing2, prp-irp, prp-asyp."""
         out = []
         for c, ds in self.rules.disjoint.items():
@@ -506,9 +507,9 @@ class Reasoner:
         prefix = store.iris.document_graph_prefix
         by_doc: dict[str, list[OxTriple]] = defaultdict(list)
         for p in r.rules.relevant:
-            for q in store.ox.quads_for_pattern(None, p, None, None):
+            for q in store.quads(None, p, None, None):
                 g = q.graph_name
-                if isinstance(g, ox.NamedNode) and g.value.startswith(prefix):
+                if isinstance(g, terms.NamedNode) and g.value.startswith(prefix):
                     by_doc[g.value[len(prefix):]].append((q.subject, p, q.object))
         _check_store_schema(store, prefix, r.rules)
         for key in store.document_keys():
@@ -516,8 +517,73 @@ class Reasoner:
         return r
 
 
+class _DirectLookups:
+    """Pattern look-ups straight on a store whose reads are calls into this process (the embedded one)."""
+
+    def __init__(self, store: Store):
+        self.quads = store.quads
+
+    def objects(self, s, p) -> Iterator[tuple]:
+        return ((q.object, q.graph_name) for q in self.quads(s, p, None, None))
+
+    def subjects(self, p, o) -> Iterator[tuple]:
+        return ((q.subject, q.graph_name) for q in self.quads(None, p, o, None))
+
+    def graphs_of(self, s, p, o) -> Iterator:
+        return (q.graph_name for q in self.quads(s, p, o, None))
+
+    def prefetch(self, nodes: Iterable) -> None:
+        pass
+
+
+class _BatchedLookups(_DirectLookups):
+    """Pattern look-ups on a store whose every read is a network round trip (a remote one): the quads of a
+    subject with a predicate the rules use are fetched once, many subjects per SPARQL query, and kept;
+    look-ups by object are kept per pattern. The store does not change while the reasoner runs. A blank
+    node cannot be named in a query (the server's labels are not identifiers): nothing is found about one,
+    which is right for documents (they have none; the ontology's are in the rules)."""
+
+    BATCH = 200  # subjects per query
+
+    def __init__(self, store: Store, predicates: Iterable):
+        super().__init__(store)
+        self.store = store
+        self.predicates = " ".join(sorted(str(p) for p in predicates))
+        self.by_subject: dict = {}
+        self.by_object: dict = {}
+
+    def prefetch(self, nodes: Iterable) -> None:
+        todo = [n for n in dict.fromkeys(nodes) if n not in self.by_subject and isinstance(n, terms.NamedNode)]
+        for i in range(0, len(todo), self.BATCH):
+            chunk = todo[i:i + self.BATCH]
+            for n in chunk:
+                self.by_subject[n] = defaultdict(list)
+            rows = self.store.query(f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {' '.join(map(str, chunk))} }} "
+                                    f"VALUES ?p {{ {self.predicates} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+            for row in rows:
+                self.by_subject[row["s"]][row["p"]].append((row["o"], row["g"]))
+
+    def objects(self, s, p) -> Iterator[tuple]:
+        if not isinstance(s, terms.NamedNode):
+            return iter(())
+        if s not in self.by_subject:
+            self.prefetch([s])
+        return iter(self.by_subject[s].get(p, ()))
+
+    def subjects(self, p, o) -> Iterator[tuple]:
+        if isinstance(o, terms.BlankNode):
+            return iter(())
+        found = self.by_object.get((p, o))
+        if found is None:
+            found = self.by_object[(p, o)] = list(super().subjects(p, o))
+        return iter(found)
+
+    def graphs_of(self, s, p, o) -> Iterator:
+        return (g for x, g in self.objects(s, p) if x == o)
+
+
 class _StoreIndex:
-    """``Reasoner.sp`` / ``Reasoner.po`` over the store: look-ups go to Oxigraph, insertions to memory."""
+    """``Reasoner.sp`` / ``Reasoner.po`` over the store: look-ups go to the store, insertions to memory."""
 
     def __init__(self, view: _StoreReasoner, by_subject: bool):
         self.view, self.by_subject = view, by_subject
@@ -527,13 +593,12 @@ class _StoreIndex:
         p, x = key
         found = set(self.overlay.get(key, ()))
         found |= self.view.tbox_index[self.by_subject].get(key, set())
+        visible = self.view.visible
         if self.by_subject:
-            if not isinstance(x, ox.Literal):
-                found.update(q.object for q in self.view.store.ox.quads_for_pattern(x, p, None, None)
-                             if self.view.visible(q.graph_name))
+            if not isinstance(x, terms.Literal):
+                found.update(o for o, g in self.view.lookups.objects(x, p) if visible(g))
         else:
-            found.update(q.subject for q in self.view.store.ox.quads_for_pattern(None, p, x, None)
-                         if self.view.visible(q.graph_name))
+            found.update(s for s, g in self.view.lookups.subjects(p, x) if visible(g))
         return found or default
 
     def __getitem__(self, key):
@@ -551,9 +616,9 @@ class _StoreFacts:
         if t in self.overlay or t in self.view.rules.tbox:
             return True
         s, p, o = t
-        if isinstance(s, ox.Literal):
+        if isinstance(s, terms.Literal):
             return False
-        return any(self.view.visible(q.graph_name) for q in self.view.store.ox.quads_for_pattern(s, p, o, None))
+        return any(self.view.visible(g) for g in self.view.lookups.graphs_of(s, p, o))
 
     def add(self, t) -> None:
         self.overlay.add(t)
@@ -562,14 +627,16 @@ class _StoreFacts:
 class _StoreReasoner(Reasoner):
     """Adds documents to a store whose inferred graph is up to date, without loading the closure.
 
-    The store itself is the state: each rule's join is an Oxigraph pattern look-up, and only the new
-    document's triples (the semi-naive delta) and what they cause are held in memory. Additions only:
-    removal needs the deleted triples, which are gone from the store by then.
+    The store itself is the state: each rule's join is a pattern look-up on the store (batched and kept
+    when the store is remote), and only the new document's triples (the semi-naive delta) and what they
+    cause are held in memory. Additions only: removal needs the deleted triples, which are gone from the
+    store by then.
     """
 
     def __init__(self, store: Store, adding: Iterable[str], ontology: Graph):
         self.rules = compile_rules(ontology)
         self.store = store
+        self.lookups = _DirectLookups(store) if store.local else _BatchedLookups(store, self.rules.relevant)
         self.prefix = store.iris.document_graph_prefix
         self.hidden = {self.prefix + k for k in adding}
         self.ontology_graph = str(store.iris.ontology_graph)
@@ -582,7 +649,7 @@ class _StoreReasoner(Reasoner):
         self.tbox_index = _tbox_index(self.rules)
 
     def visible(self, g) -> bool:
-        if not isinstance(g, ox.NamedNode):
+        if not isinstance(g, terms.NamedNode):
             return False
         v = g.value
         return (v.startswith(self.prefix) and v not in self.hidden) or v == self.ontology_graph \
@@ -594,27 +661,30 @@ class _StoreReasoner(Reasoner):
 
     def _in_graph(self, t: OxTriple, g) -> bool:
         s, p, o = t
-        return not isinstance(s, ox.Literal) and any(True for _ in self.store.ox.quads_for_pattern(s, p, o, g))
+        return not isinstance(s, terms.Literal) and any(x == g for x in self.lookups.graphs_of(s, p, o))
 
     def is_inferred(self, t: OxTriple) -> bool:
         if t not in self.facts or t in self.rules.ontology_triples or ox_is_junk(t):
             return False
         s, p, o = t
-        return not any(isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(self.prefix)
-                       for q in self.store.ox.quads_for_pattern(s, p, o, None))
+        return not any(isinstance(g, terms.NamedNode) and g.value.startswith(self.prefix)
+                       for g in self.lookups.graphs_of(s, p, o))
 
     @_without_gc
     def add_documents(self, keys: Iterable[str]) -> None:
         rules, relevant = self.rules, self.rules.relevant
         new = []
         for key in keys:
-            for q in self.store.ox.quads_for_pattern(None, None, None, _ox(self.store.iris.document_graph(key))):
+            for q in self.store.quads(None, None, None, _ox(self.store.iris.document_graph(key))):
                 t = (q.subject, q.predicate, q.object)
                 if q.predicate in relevant or q.predicate.value.startswith(_BUILTIN):
                     rules.check_data(t)
                 if q.predicate in relevant:
-                    self._touch(t)
                     new.append(t)
+        # what the new triples touch is mostly about their own nodes: fetch those in a few requests
+        self.lookups.prefetch(x for s, _p, o in new for x in (s, o))
+        for t in new:
+            self._touch(t)
         self._saturate(new)
 
 
@@ -630,12 +700,12 @@ def _tbox_index(rules: Rules) -> tuple[dict, dict]:
 def _check_store_schema(store: Store, prefix: str, rules: Rules) -> None:
     """Documents must not carry schema triples (owl:sameAs, rdfs:subClassOf, ...): see :class:`Unsupported`."""
     for p in _SCHEMA_PREDICATES:
-        for q in store.ox.quads_for_pattern(None, p, None, None):
-            if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(prefix):
+        for q in store.quads(None, p, None, None):
+            if isinstance(q.graph_name, terms.NamedNode) and q.graph_name.value.startswith(prefix):
                 rules.check_data((q.subject, q.predicate, q.object))
     for c in _SCHEMA_CLASSES:
-        for q in store.ox.quads_for_pattern(None, TYPE, c, None):
-            if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(prefix):
+        for q in store.quads(None, TYPE, c, None):
+            if isinstance(q.graph_name, terms.NamedNode) and q.graph_name.value.startswith(prefix):
                 rules.check_data((q.subject, q.predicate, q.object))
 
 
@@ -658,8 +728,8 @@ def closure(ontology: Graph, asserted: Iterable[Triple]) -> set[Triple]:
     return {(from_ox(s), from_ox(p), from_ox(o)) for s, p, o in r.inferred()}
 
 
-# The reasoner kept in memory for each open Store object. While a Store is open for writing it holds
-# Oxigraph's lock, so no other process can change the documents behind its reasoner's back.
+# The reasoner kept in memory for each open Store object. Only for a store no other process can write
+# (the embedded store's lock), so nothing changes the documents behind its reasoner's back.
 _LIVE: weakref.WeakKeyDictionary[Store, Reasoner] = weakref.WeakKeyDictionary()
 
 
@@ -674,7 +744,7 @@ def _write_ontology(store: Store, ontology: Graph) -> None:
 
 def _ontology_stored(store: Store, ontology: Graph) -> bool:
     """Whether the store's ontology graph is ``ontology`` (blank nodes aside: they are renamed on the way)."""
-    if not store.ox.contains_named_graph(_ox(store.iris.ontology_graph)):
+    if not store.contains_graph(store.iris.ontology_graph):
         return False
     stored = set(store.graph_triples(store.iris.ontology_graph))
     if len(stored) != len(ontology):
@@ -687,42 +757,26 @@ def _ontology_stored(store: Store, ontology: Graph) -> bool:
 
 
 def _sync_graph(store: Store, graph: URIRef, triples: Iterable[OxTriple]) -> int:
-    """Make a named graph hold exactly ``triples`` (ox terms), writing only the difference.
+    """Make a named graph hold exactly ``triples``, writing only the difference.
 
-    Re-materialising an unchanged closure then writes nothing. A small difference is one transaction
-    (one SPARQL update). A large one, or a new graph, uses Oxigraph's bulk loader, which is ~8× faster
-    than a transaction at a million triples but not atomic: a crash in the middle leaves the build state
-    stale, so the next build reasons again.
+    Re-materialising an unchanged closure then writes nothing. The writes need not be atomic (the store's
+    bulk paths, ~8× faster at a million triples): a crash in the middle leaves the build note stale, so
+    the next build reasons again. A difference that deletes more than half the graph rewrites it whole.
     """
     store._check_writable()
-    g = _ox(graph)
     new = set(triples)
-    if not store.ox.contains_named_graph(g):
-        _bulk_add(store, g, new)
-        return len(new)
-    old = {(q.subject, q.predicate, q.object) for q in store.ox.quads_for_pattern(None, None, None, g)}
+    if not store.contains_graph(graph):
+        return store.put_graph(graph, new, atomic=False)
+    old = {(q.subject, q.predicate, q.object) for q in store.quads(None, None, None, _ox(graph))}
     ins, dels = new - old, old - new
-    if len(ins) + len(dels) <= _TRANSACTION_MAX:
-        _apply_changes(store, graph, list(ins), list(dels))
-    elif len(dels) > len(new) // 2:
-        store.ox.remove_graph(g)
-        _bulk_add(store, g, new)
+    if len(ins) + len(dels) > _REWRITE_MIN and len(dels) > len(new) // 2:
+        store.put_graph(graph, new, atomic=False)
     else:
-        for s, p, o in dels:
-            store.ox.remove(ox.Quad(s, p, o, g))
-        _bulk_add(store, g, ins)
+        store.change_graph(graph, ins, dels, atomic=False)
     return len(new)
 
 
-_TRANSACTION_MAX = 50_000
-
-
-def _bulk_add(store: Store, g: ox.NamedNode, triples: Iterable[OxTriple]) -> None:
-    quads = [ox.Quad(s, p, o, g) for s, p, o in triples]
-    if len(quads) > _TRANSACTION_MAX:
-        store.ox.bulk_extend(quads)
-    else:
-        store.ox.extend(quads)
+_REWRITE_MIN = 50_000
 
 
 def materialize(store: Store) -> int:
@@ -741,7 +795,8 @@ def materialize(store: Store) -> int:
         return store.put_graph(store.iris.inferred_graph, owlrl_closure(ontology, asserted))
     n = _sync_graph(store, store.iris.inferred_graph, r.inferred())
     r.n_inferred = n
-    _LIVE[_live_key(store)] = r
+    if store.exclusive:
+        _LIVE[_live_key(store)] = r
     return n
 
 
@@ -755,7 +810,7 @@ def update_inferences(store: Store, added: list[str], removed: list[str]) -> int
     - Else, when documents were only added and the inferred graph is current, the new documents are
       reasoned against the store itself (pattern look-ups; nothing is loaded).
     - Else the closure is recomputed from the store (:func:`materialize`).
-    Only the difference is written, in one transaction.
+    Only the difference is written.
     """
     live_key = _live_key(store)
     r = _LIVE.get(live_key)
@@ -770,7 +825,7 @@ def update_inferences(store: Store, added: list[str], removed: list[str]) -> int
                     if key in current:
                         graph = _ox(store.iris.document_graph(key))
                         r.add(key, [(q.subject, q.predicate, q.object)
-                                    for q in store.ox.quads_for_pattern(None, None, None, graph)])
+                                    for q in store.quads(None, None, None, graph)])
                 ins, dels = r.changes()
             except BaseException:
                 _LIVE.pop(live_key, None)  # half-updated: rebuild next time
@@ -787,7 +842,8 @@ def update_inferences(store: Store, added: list[str], removed: list[str]) -> int
             ins, dels = view.changes()
     except Unsupported:
         return materialize(store)
-    _apply_changes(store, store.iris.inferred_graph, ins, dels)
+    # not atomic: a crash in the middle leaves the build note stale, and the next build reasons again
+    store.change_graph(store.iris.inferred_graph, ins, dels, atomic=False)
     if r is not None and r.n_inferred is not None and _LIVE.get(live_key) is r:
         r.n_inferred += len(ins) - len(dels)
         return r.n_inferred
@@ -799,23 +855,5 @@ _COLD_ADD_MAX = 200  # documents; past this, joining against the store costs mor
 
 def _inferences_current(store: Store, ontology: Graph) -> bool:
     """Whether the store holds an inferred graph made with this ontology."""
-    return store.ox.contains_named_graph(_ox(store.iris.inferred_graph)) and _ontology_stored(store, ontology)
+    return store.contains_graph(store.iris.inferred_graph) and _ontology_stored(store, ontology)
 
-
-def _apply_changes(store: Store, graph: URIRef, ins: list[OxTriple], dels: list[OxTriple]) -> None:
-    if not ins and not dels:
-        return
-    store._check_writable()
-    g = _ox(graph)
-    if any(isinstance(x, ox.BlankNode) for t in dels for x in t):
-        # SPARQL DELETE DATA takes no blank nodes: remove quad by quad, then add in one transaction
-        for s, p, o in dels:
-            store.ox.remove(ox.Quad(s, p, o, g))
-        store.ox.extend([ox.Quad(s, p, o, g) for s, p, o in ins])
-        return
-    parts = []
-    for verb, triples in (("DELETE", dels), ("INSERT", ins)):
-        if triples:
-            body = "\n".join(f"{s} {p} {o} ." for s, p, o in triples)
-            parts.append(f"{verb} DATA {{ GRAPH {g} {{\n{body}\n}} }}")
-    store.ox.update(" ;\n".join(parts))

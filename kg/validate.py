@@ -18,14 +18,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
 from .namespaces import CK, GAF, NIF
 from .reasoning import ONTOLOGY_DIR, Reasoner, load_ontology
-from .store import Store, from_ox
+from .store import Store
+from .store.terms import from_ox
 
 __all__ = ["SHAPES_FILE", "ValidationReport", "Violation", "validate", "validate_graph"]
 
@@ -78,19 +78,22 @@ class ValidationReport:
 
 def validate(store: Store) -> ValidationReport:
     """Validate the store's asserted and inferred graphs (read-only: nothing is written)."""
+    with store.read_view() as view:
+        return _validate(view)
+
+
+def _validate(store: Store) -> ValidationReport:
     data = Graph()
     for key in store.document_keys():
         for t in store.graph_triples(store.iris.document_graph(key)):
             data.add(t)
-    inferred = ox.NamedNode(str(store.iris.inferred_graph))
-    if store.ox.contains_named_graph(inferred):
+    if store.contains_graph(store.iris.inferred_graph):
         for t in store.graph_triples(store.iris.inferred_graph):
             data.add(t)
     else:
         for s, p, o in Reasoner.from_store(store).inferred():
             data.add((from_ox(s), from_ox(p), from_ox(o)))
-    ontology_iri = ox.NamedNode(str(store.iris.ontology_graph))
-    ontology = store.graph(store.iris.ontology_graph) if store.ox.contains_named_graph(ontology_iri) else None
+    ontology = store.graph(store.iris.ontology_graph) if store.contains_graph(store.iris.ontology_graph) else None
     return validate_graph(data, ontology if ontology is not None and len(ontology) else load_ontology())
 
 

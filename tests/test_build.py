@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import pytest
 from conftest import SAMPLE_TEXT, FakeExtractor, make_extraction
 
-from kg.build import build, find_documents, pending_inferences, remove_document, state_path
+from kg.build import STATE_NOTE, build, find_documents, pending_inferences, remove_document
 from kg.cli import main
 from kg.errors import InputError
 from kg.mapping import map_extraction
@@ -45,7 +45,7 @@ class RichFakeExtractor(FakeExtractor):
 
 
 def quads(store: Store) -> set[str]:
-    return {str(q) for q in store.ox}
+    return {str(q) for q in store.quads()}
 
 
 def expected_graph(store: Store, doc: Document) -> set[str]:
@@ -56,8 +56,7 @@ def expected_graph(store: Store, doc: Document) -> set[str]:
 
 
 def stored_graph(store: Store, key: str) -> set[str]:
-    return {str(q) for q in store.ox.quads_for_pattern(None, None, None,
-                                                       ox.NamedNode(str(store.iris.document_graph(key))))}
+    return {str(q) for q in store.quads(None, None, None, ox.NamedNode(str(store.iris.document_graph(key))))}
 
 
 def write_corpus(folder: Path, n: int) -> list[Path]:
@@ -224,15 +223,15 @@ def test_bookkeeping_stays_out_of_the_rdf_data_and_a_lost_state_file_is_recovere
     corpus = tmp_path / "corpus"
     write_corpus(corpus, 2)
     build([corpus], store, RichFakeExtractor())
-    graphs = {g.value for g in store.ox.named_graphs()}
+    graphs = {g.value for g in store.graphs()}
     assert graphs == {str(store.iris.document_graph(k)) for k in store.document_keys()} | {
         str(store.iris.ontology_graph), str(store.iris.inferred_graph)}
     inferred = quads(store)
-    state_path(store).unlink()
+    (store.path / STATE_NOTE).unlink()
     assert len(pending_inferences(store)[0]) == 2
     report = build([corpus], store, RichFakeExtractor())
     assert report.reasoned and quads(store) == inferred and pending_inferences(store) == ([], [])
-    state_path(store).write_text("{not json")
+    (store.path / STATE_NOTE).write_text("{not json")
     assert len(pending_inferences(store)[0]) == 2
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE_TEXT, FakeExtractor, build_sample_store
 
-from kg.build import build, state_path
+from kg.build import STATE_NOTE, build
 from kg.errors import InputError
 from kg.records import Document
 from kg.sources import read_documents
@@ -136,7 +136,7 @@ def test_cleared_or_edited_inferred_graph_is_restored_exactly(tmp_path):
             store.update(damage)
             report = build([tmp_path / "sample.txt"], store, FakeExtractor())
             assert report.reasoned and set(store.graph_triples(inferred)) == expected
-        state_path(store).unlink()  # no record of what was reasoned: the whole closure, schema level included
+        (store.path / STATE_NOTE).unlink()  # no record of what was reasoned: the whole closure, schema level included
         store.update(f"CLEAR GRAPH <{inferred}>")
         build([tmp_path / "sample.txt"], store, FakeExtractor())
         assert set(store.graph_triples(inferred)) == expected

@@ -28,9 +28,9 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
+from conftest import isomorphic
 from rdflib import Graph, Namespace, URIRef
 from rdflib.collection import Collection
-from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 
 from kg.cli import main as kg_main
