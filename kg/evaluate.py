@@ -1,10 +1,12 @@
 """Scoring extracted relations against a gold file (``kg eval GOLD.json PATHS...``).
 
-Same semantics as the project's reference scorer: predicates are compared by *family* (``retook`` counts as
-``captured``, ``eliminated`` as ``killed``); ``alliedWith`` is symmetric; subject and object match when
-their normalised labels are equal, or one contains the other as whole words, unless the shorter one is
-made only of generic words ("rebels", "the army"). Gold entries are recall targets; ``optional`` entries
-may be found without penalty; every other in-family prediction costs precision.
+Same semantics and the same row fields as the project's reference scorer: predicates are compared by *family*
+(``retook`` counts as ``captured``, ``eliminated`` as ``killed``); ``alliedWith`` is symmetric; a row's
+``subject`` and ``object`` (the actors as the sentence names them, see ``relation_rows``) match a gold form when
+the normalised texts are equal, or one contains the other as whole words, unless the shorter one is made only
+of generic words ("rebels", "the army"). Normalising drops case, "'s", punctuation (so "al-Assad" is "al Assad")
+and a leading article. Gold entries are recall targets; ``optional`` entries may be found without penalty;
+every other in-family prediction costs precision.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def family(predicate: str) -> str | None:
 def _norm(text: str) -> str:
     text = str(text).lower().replace("\u2019", "'")
     text = re.sub(r"'s\b", "", text)
-    text = re.sub(r"[^\w\s-]", " ", text)
+    text = re.sub(r"[^\w\s]", " ", text)
     words = text.split()
     while words and words[0] in ("the", "a", "an"):
         words = words[1:]

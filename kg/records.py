@@ -103,6 +103,8 @@ class Relation:
     date_text: str | None = None  # the time expression as written
     place: str | None = None  # entity key of where it happened
     confidence: float = 0.5
+    subject_name: str | None = None  # the subject as the sentence names it, when that is a proper name of it
+    object_name: str | None = None
 
     @property
     def is_fact(self) -> bool:

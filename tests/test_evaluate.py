@@ -89,3 +89,24 @@ def test_matches_reference_scorer_on_dev_rows(tmp_path):
     # "Moscow" is not a listed form of Russia (fp + fn); "M23 attacked" is an unmatched in-family row (fp)
     assert (r.overall.tp, r.overall.fp, r.overall.fn) == (1, 2, 1)
     assert round(r.precision, 2) == 0.33 and round(r.recall, 2) == 0.5
+
+
+def test_punctuation_is_normalised_like_the_reference_scorer(tmp_path):
+    """score.py drops all punctuation, hyphens included: 'al-Sham' and 'al Sham' are one form."""
+    path = tmp_path / "g.json"
+    path.write_text(json.dumps({"docs": [{"id": "a", "gold": [{"s": ["Hayat Tahrir al Sham"], "p": "captured",
+                                                                "o": ["Maarat al-Numan"]}]}]}))
+    r = evaluate(path, [row("Hayat Tahrir al-Sham", "captured", "Maarat al Numan", doc="a")])
+    assert (r.overall.tp, r.overall.fp) == (1, 0)
+
+
+def test_rows_are_scored_by_the_names_the_sentence_uses_not_the_labels(tmp_path):
+    """The gazetteer labels Abbas Araqchi "Abbas Araghchi"; the row's subject is the text's spelling, as score.py
+    reads it, and its label is kept apart."""
+    path = tmp_path / "g.json"
+    path.write_text(json.dumps({"docs": [{"id": "a", "gold": [{"s": ["Abbas Araqchi"], "p": "memberOf",
+                                                                "o": ["Iran"]}]}]}))
+    named = {**row("Abbas Araqchi", "memberOf", "Iran", doc="a"), "subject_label": "Abbas Araghchi"}
+    assert evaluate(path, [named]).overall.tp == 1
+    labelled = {**row("Abbas Araghchi", "memberOf", "Iran", doc="a"), "subject_label": "Abbas Araqchi"}
+    assert evaluate(path, [labelled]).overall.tp == 0

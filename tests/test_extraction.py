@@ -34,7 +34,7 @@ def run(extractor: Extractor, text: str, date: str | None = None) -> Extraction:
 
 
 def triples(x: Extraction, include_non_facts: bool = False) -> set[tuple[str, str, str]]:
-    return {(r["subject"], r["predicate"], r["object"]) for r in relation_rows(x, include_non_facts)}
+    return {(r["subject_label"], r["predicate"], r["object_label"]) for r in relation_rows(x, include_non_facts)}
 
 
 def find(x: Extraction, predicate: str, obj: str):
@@ -229,12 +229,33 @@ def test_relative_date_without_publication_date_kept_as_text(extractor):
 def test_relation_rows_shape(extractor):
     x = extractor.extract(Document(id="d1", text="Turkey invaded Syria.", path="corpus/d1.txt"))
     row = next(relation_rows(x))
-    assert set(row) == {"doc", "subject", "predicate", "object", "subject_key", "object_key", "subject_type",
-                        "object_type", "sentence", "start", "end", "sentence_start", "sentence_end", "modality",
-                        "claimed_by", "denied_by", "confirmed_by", "reported_by", "date", "date_text", "place",
-                        "confidence"}
+    assert set(row) == {"doc", "subject", "predicate", "object", "subject_label", "object_label", "subject_key",
+                        "object_key", "subject_type", "object_type", "sentence", "start", "end", "sentence_start",
+                        "sentence_end", "modality", "claimed_by", "denied_by", "confirmed_by", "reported_by", "date",
+                        "date_text", "place", "confidence"}
     assert row["doc"] == "corpus/d1.txt" and x.document.text[row["start"]:row["end"]] == "invaded"
     assert row["subject_key"] in x.entities and row["object_key"] in x.entities
+
+
+@pytest.mark.parametrize("text, subject, label", [
+    # a former name or another spelling of a known actor is what the sentence says; the label is the gazetteer's
+    ("Abu Mohammed al-Jolani leads Hayat Tahrir al-Sham.", "Abu Mohammed al-Jolani", "Ahmed al-Sharaa"),
+    ("General Tiani leads the junta in Niamey.", "General Tiani", "Abdourahamane Tchiani"),
+    # descriptions, demonyms, pronouns and abbreviations only stand for the actor: its label
+    ("Russian forces captured the village of Krynky.", "Russia", "Russia"),
+    ("Hayat Tahrir al-Sham says it captured the town of Saraqib.", "Hayat Tahrir al-Sham", "Hayat Tahrir al-Sham"),
+    ("The US struck Houthi radar sites in Yemen.", "United States", "United States"),
+])
+def test_rows_name_actors_as_the_sentence_does(extractor, text, subject, label):
+    rows = list(relation_rows(run(extractor, text)))
+    assert rows, text
+    assert rows[0]["subject"] == subject and rows[0]["subject_label"] == label, rows[0]
+
+
+def test_a_pronoun_subject_gives_the_label_of_its_antecedent(extractor):
+    x = run(extractor, "Abu Mohammed al-Jolani founded the group in 2012. He later led the capture of Idlib.")
+    rows = [r for r in relation_rows(x) if r["sentence"].startswith("He")]
+    assert rows and all(r["subject"] == r["subject_label"] == "Ahmed al-Sharaa" for r in rows), rows
 
 
 def test_pipe_preserves_order(extractor):

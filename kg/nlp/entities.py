@@ -798,6 +798,21 @@ class DocEntities:
         return Mention(m.start, m.end, e.id, e.label, e.type, head_lemma=m.head_lemma, country=e.country,
                        geo_id=geo.country_geonames_id(e.country) if e.country else None)
 
+    def name_as_written(self, m: Mention, sent: Span) -> str | None:
+        """The words of ``m`` when they are a proper name of its entity in sentence ``sent``: "Abbas Araqchi" for
+        the entity labelled "Abbas Araghchi". None for what only stands for an entity — a pronoun or description
+        resolved by coreference, a demonym ("Russian forces"), a capital acting for its state, an office — and
+        for an abbreviation ("US", "RSF"), which says less than the full name."""
+        if not m.named or m.confidence < 1.0 or not sent.start <= m.start < sent.end:
+            return None
+        text = self.doc[m.start:m.end].text.replace("\u2019", "'")
+        if not any(c.islower() for c in text):
+            return None
+        known = self.gaz.aliases.get(alias_key(text))
+        if known is not None:
+            return text if known == m.key else None
+        return text if m.key not in self.gaz.entries and alias_key(text) == alias_key(m.label) else None
+
     # ------------------------------------------------------------------ materialisation
     def key_of(self, m: Mention) -> str:
         """The entity key of ``m``: a description's key is scoped to the document."""

@@ -89,6 +89,8 @@ class Extractor:
                 date_text=date_text,
                 place=self._place(trig, ents, cand.object.key),
                 confidence=cand.confidence,
+                subject_name=ents.name_as_written(cand.subject, sent),
+                object_name=ents.name_as_written(cand.object, sent),
             )
             if rel.modality == "intended" and rel.predicate == "opposes" and _hostile_intent(trig):
                 rel.modality = "asserted"  # "seeking to overthrow X", "vowed to fight Y": the enmity is real
@@ -125,9 +127,11 @@ def relation_rows(extraction: Extraction, include_non_facts: bool = False) -> It
                 by[att.kind].append(label)
         yield {
             "doc": doc.path or doc.id,
-            "subject": subj.label,
+            "subject": rel.subject_name or subj.label,
             "predicate": rel.predicate,
-            "object": obj.label,
+            "object": rel.object_name or obj.label,
+            "subject_label": subj.label,
+            "object_label": obj.label,
             "subject_key": subj.key,
             "object_key": obj.key,
             "subject_type": subj.type,
