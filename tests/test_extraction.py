@@ -230,7 +230,8 @@ def test_relation_rows_shape(extractor):
     x = extractor.extract(Document(id="d1", text="Turkey invaded Syria.", path="corpus/d1.txt"))
     row = next(relation_rows(x))
     assert set(row) == {"doc", "subject", "predicate", "object", "subject_label", "object_label", "subject_key",
-                        "object_key", "subject_type", "object_type", "sentence", "start", "end", "sentence_start",
+                        "object_key", "subject_type", "object_type", "event", "sources", "targets", "plover",
+                        "plover_mode", "plover_context", "cameo", "sentence", "start", "end", "sentence_start",
                         "sentence_end", "modality", "claimed_by", "denied_by", "confirmed_by", "reported_by", "date",
                         "date_text", "place", "confidence"}
     assert row["doc"] == "corpus/d1.txt" and x.document.text[row["start"]:row["end"]] == "invaded"
@@ -245,6 +246,8 @@ def test_relation_rows_shape(extractor):
     ("Russian forces captured the village of Krynky.", "Russia", "Russia"),
     ("Hayat Tahrir al-Sham says it captured the town of Saraqib.", "Hayat Tahrir al-Sham", "Hayat Tahrir al-Sham"),
     ("The US struck Houthi radar sites in Yemen.", "United States", "United States"),
+    # a capital speaking for its state is a proper name the sentence gives the state
+    ("Moscow sent troops to Mali.", "Moscow", "Russia"),
 ])
 def test_rows_name_actors_as_the_sentence_does(extractor, text, subject, label):
     rows = list(relation_rows(run(extractor, text)))

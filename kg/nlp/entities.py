@@ -800,9 +800,9 @@ class DocEntities:
 
     def name_as_written(self, m: Mention, sent: Span) -> str | None:
         """The words of ``m`` when they are a proper name of its entity in sentence ``sent``: "Abbas Araqchi" for
-        the entity labelled "Abbas Araghchi". None for what only stands for an entity — a pronoun or description
-        resolved by coreference, a demonym ("Russian forces"), a capital acting for its state, an office — and
-        for an abbreviation ("US", "RSF"), which says less than the full name."""
+        the entity labelled "Abbas Araghchi", "Moscow" for the state it speaks for. None for what only stands for
+        an entity — a pronoun or description resolved by coreference, a demonym ("Russian forces"), an office
+        ("the Syrian president") — and for an abbreviation ("US", "RSF"), which says less than the full name."""
         if not m.named or m.confidence < 1.0 or not sent.start <= m.start < sent.end:
             return None
         text = self.doc[m.start:m.end].text.replace("\u2019", "'")
@@ -811,6 +811,8 @@ class DocEntities:
         known = self.gaz.aliases.get(alias_key(text))
         if known is not None:
             return text if known == m.key else None
+        if self.gaz.capitals.get(text.lower()) == m.key:
+            return text  # "Moscow said": the state under the proper name the sentence gives it
         return text if m.key not in self.gaz.entries and alias_key(text) == alias_key(m.label) else None
 
     # ------------------------------------------------------------------ materialisation

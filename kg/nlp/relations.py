@@ -206,8 +206,8 @@ class RelationFinder:
         if verb.dep_ == "advcl" and verb.tag_ == "VBG" and any(c.dep_ == "nsubjpass" for c in verb.head.children):
             # "the cruiser was sunk by the submarine, killing 323 sailors": the agent did it
             return [p for c in verb.head.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
-        if verb.dep_ in ("conj", "xcomp") or (verb.dep_ == "advcl" and verb.tag_ == "VBG"):
-            if verb.head.i != verb.i:
+        if verb.dep_ in ("conj", "xcomp", "acomp") or (verb.dep_ == "advcl" and verb.tag_ == "VBG"):
+            if verb.head.i != verb.i:  # acomp: "X is ready to send troops"
                 return self._subject_tokens(verb.head)
         if verb.dep_ in ("acl", "relcl", "advcl") and verb.tag_ == "VB" and any(
                 c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
