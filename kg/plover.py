@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PLOVER_DATA = Path(__file__).resolve().parents[1] / "ontology" / "plover" / "plover.toml"
+MODE_NS = "https://w3id.org/conflict-kg/plover/mode/"
+CONTEXT_NS = "https://w3id.org/conflict-kg/plover/context/"
+CAMEO_NS = "https://w3id.org/conflict-kg/cameo/"
 
-__all__ = ["PloverType", "PloverTypes", "load_plover_types"]
+__all__ = ["CAMEO_NS", "CONTEXT_NS", "MODE_NS", "PloverType", "PloverTypes", "load_plover_types"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,17 @@ class PloverTypes:
     types: dict[str, PloverType]
     subroles: dict[tuple[str, str], tuple[str, str]]  # (code, mode) -> (role, shortcut)
     alt_codes: dict[str, str]  # "REQUEST" -> "DEMAND"
+    modes: dict[str, frozenset[str]]  # code -> its own modes
+    parents: dict[str, str]  # "DISAPPROVE" -> "ACCUSE", "FIGHT" -> "ASSAULT"
+
+    def mode_iri(self, code: str, mode: str) -> str | None:
+        """The concept of ``mode`` for an event of type ``code``: its own type's, else the type above it
+        (DISAPPROVE takes ACCUSE's modes); None for a mode the ontology does not have."""
+        while code:
+            if mode in self.modes.get(code, ()):
+                return f"{MODE_NS}{code}.{mode}"
+            code = self.parents.get(code, "")
+        return None
 
     def get(self, code: str) -> PloverType | None:
         return self.types.get(self.alt_codes.get(code, code))
@@ -53,4 +67,7 @@ def load_plover_types(path: Path = PLOVER_DATA) -> PloverTypes:
              for t in data["type"] if "role" in t}
     subroles = {(s["type"], s["mode"]): (s["role"]["name"], s["shortcut"]["name"]) for s in data.get("subrole", [])}
     alt = {a: t["code"] for t in data["type"] for a in t.get("alt_codes", [])}
-    return PloverTypes(types, subroles, alt)
+    code_of = {t["class"]: t["code"] for t in data["type"]}
+    parents = {t["code"]: code_of[t["parent"]] for t in data["type"] if "parent" in t}
+    modes = {code: frozenset(table) for code, table in data.get("mode", {}).items()}
+    return PloverTypes(types, subroles, alt, modes, parents)
