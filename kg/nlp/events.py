@@ -56,15 +56,15 @@ class EventCandidate:
     specificity: int = 1  # words in the trigger: a longer match says more
 
 
-_HASHES: dict[tuple[int, int], set[int]] = {}
+_HASHES: dict[tuple[int, int], tuple[set[int], set[int]]] = {}
 
 
-def _hashes(plex: PloverLexicon, vocab) -> set[int]:
+def _hashes(plex: PloverLexicon, vocab) -> tuple[set[int], set[int]]:
+    """Hashes of the words that start a trigger or an embedding, and of those that start a negative phrase."""
     key = (id(plex), id(vocab))
     if key not in _HASHES:
-        forms = {v for w in plex.words() for v in (w, w.capitalize())}
-        forms |= {v for w in plex.negative_phrases for v in (w, w.capitalize())}
-        _HASHES[key] = {vocab.strings.add(f) for f in forms}
+        _HASHES[key] = tuple({vocab.strings.add(v) for w in words for v in (w, w.capitalize())}  # type: ignore[assignment]
+                             for words in (plex.words(), set(plex.negative_phrases)))
     return _HASHES[key]
 
 
@@ -89,18 +89,22 @@ class EventFinder:
     lex: Lexicon
     rel: RelationFinder  # its argument helpers (subjects, conjuncts, pronouns, nationality adjectives)
     embedded: set[int] = field(default_factory=set)  # triggers inside a threat, demand or promise: not asserted
+    _arr: list[list[int]] | None = None  # (lemma, lower) hash of every token
 
     # ------------------------------------------------------------------ driver
     def find(self) -> list[EventCandidate]:
         doc = self.ents.doc
-        keys = _hashes(self.plex, doc.vocab)
-        arr = doc.to_array([LEMMA, LOWER]).tolist()
+        keys, negative_keys = _hashes(self.plex, doc.vocab)
+        arr = self._arrays()
         picked = [i for i, (lem, low) in enumerate(arr) if lem in keys or low in keys]
-        negative = self._negative_tokens(picked)
+        if not picked:
+            return []
+        negative = self._negative_tokens([i for i, (lem, low) in enumerate(arr)
+                                          if lem in negative_keys or low in negative_keys])
         found: dict[int, EventCandidate] = {}
         for i in picked:
             tok = doc[i]
-            if tok.pos_ in SKIP_POS or i in negative:
+            if i in negative or tok.pos_ in SKIP_POS:
                 continue
             for cand in self._at(tok):
                 if not cand.sources or cand.trigger.i in negative:
@@ -148,13 +152,21 @@ class EventFinder:
 
     def _match_forward(self, start: int, words: tuple[str, ...]) -> int | None:
         """End of the contiguous token run from ``start`` whose forms are ``words``, else None."""
-        doc = self.ents.doc
-        if start + len(words) > len(doc):
+        arr = self._arrays()
+        if start + len(words) > len(arr):
             return None
         for k, w in enumerate(words):
-            if w not in _forms(doc[start + k]):
+            if self._hash(w) not in arr[start + k]:
                 return None
         return start + len(words)
+
+    def _arrays(self) -> list[list[int]]:
+        if self._arr is None:
+            self._arr = self.ents.doc.to_array([LEMMA, LOWER]).tolist()
+        return self._arr
+
+    def _hash(self, word: str) -> int:
+        return self.ents.doc.vocab.strings.add(word)
 
     # ------------------------------------------------------------------ verbs and phrases
     def _phrase(self, verb: Token) -> EventCandidate | None:
@@ -173,14 +185,18 @@ class EventFinder:
     def _phrase_tokens(self, verb: Token, rest: tuple[str, ...]) -> list[Token] | None:
         """The tokens after ``verb`` (in its own clause, in order, close together) whose forms are ``rest``."""
         doc = self.ents.doc
+        arr = self._arrays()
         out: list[Token] = []
         pos = verb.i
         for word in rest:
             nxt = None
+            h = self._hash(word)
             for j in range(pos + 1, min(len(doc), pos + 1 + PHRASE_WINDOW)):
+                if h not in arr[j]:  # compare hashes first: making a Token costs more than the test
+                    continue
                 t = doc[j]
                 governing = _governing_verb(t)
-                if word in _forms(t) and governing is not None and governing.i == verb.i:
+                if governing is not None and governing.i == verb.i:
                     nxt = t
                     break
             if nxt is None:
@@ -196,7 +212,7 @@ class EventFinder:
         objects = self._object_forms(verb)
         if objects & self.plex.negative_objects.get(verb.lemma_.lower(), frozenset()):
             return None  # "fight corruption", "release a statement"
-        subjects = self._subject_forms(verb)
+        subjects = self._subject_forms(verb) if any(t.subjects for t in senses) else set()
         fitting = [t for t in senses if (not t.objects or objects & t.objects)
                    and (not t.subjects or subjects & t.subjects)]
         if not fitting:
@@ -301,9 +317,9 @@ class EventFinder:
 
     def _noun_senses(self, tok: Token) -> list[PloverTrigger]:
         senses = self.plex.nouns.get(tok.lemma_.lower(), [])
-        if tok.lower_ != tok.lemma_.lower():
-            senses = senses + self.plex.nouns.get(tok.lower_, [])
-        return sorted(senses, key=lambda t: (-len(t.words), not t.conditional))
+        if tok.lower_ != tok.lemma_.lower() and tok.lower_ in self.plex.nouns:
+            senses = sorted(senses + self.plex.nouns[tok.lower_], key=lambda t: (-len(t.words), not t.conditional))
+        return senses
 
     def _noun_sense(self, head: Token, trig: PloverTrigger) -> EventCandidate | None:
         if head.pos_ not in NOMINAL_POS:

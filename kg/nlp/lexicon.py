@@ -252,11 +252,9 @@ class PloverLexicon:
         return self.cameo.get(f"{type_code}.{mode}") or self.cameo.get(type_code, "")
 
     def words(self) -> set[str]:
-        """Every word that can start a trigger, an embedding or a future/obligation cue."""
-        out = set(self.verbs) | set(self.nouns) | set(self.phrases) | set(self.embedding_verbs)
-        out |= set(self.embedding_nouns) | set(self.future.get("obligation_markers", []))
-        out |= set(self.future.get("markers", []))
-        return out
+        """Every word that can start a trigger or an embedding."""
+        return set(self.verbs) | set(self.nouns) | set(self.phrases) | set(self.embedding_verbs) | set(
+            self.embedding_nouns)
 
 
 def _both_numbers(words: list[str]) -> set[str]:
