@@ -451,7 +451,8 @@ class DocEntities:
         if named is not None:
             return named
         # "hundreds of civilians", "dozens of soldiers": the quantity stands for its members
-        if lemma in QUANTITY_HEADS and lemma != "group" or tok.lower_ in QUANTITY_WORDS:
+        # "a group of refugees" too, but "the group of X" may be the group the story is about
+        if lemma in QUANTITY_HEADS and (lemma != "group" or self._indefinite(tok)) or tok.lower_ in QUANTITY_WORDS:
             for child in tok.children:
                 if child.dep_ == "prep" and child.lower_ == "of":
                     pobj = next((p for p in child.children if p.dep_ == "pobj"), None)
@@ -640,6 +641,10 @@ class DocEntities:
         return Mention(start, tok.i + 1, slugify(label), label, etype, named=False, head_lemma=lemma,
                        country=country.country if country else None)
 
+    @staticmethod
+    def _indefinite(tok: Token) -> bool:
+        return any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in tok.children)
+
     def _name_with_of(self, tok: Token) -> Mention | None:
         """'the Army of the Victorious Sect', 'Party of God': a capitalised head and a capitalised "of" name."""
         if tok.pos_ != "PROPN" or not tok.is_title or tok.lemma_.lower() not in HEAD_TYPES:
@@ -802,12 +807,12 @@ class DocEntities:
         """The words of ``m`` when they are a proper name of its entity in sentence ``sent``: "Abbas Araqchi" for
         the entity labelled "Abbas Araghchi", "Moscow" for the state it speaks for. None for what only stands for
         an entity — a pronoun or description resolved by coreference, a demonym ("Russian forces"), an office
-        ("the Syrian president") — and for an abbreviation ("US", "RSF"), which says less than the full name."""
+        ("the Syrian president") — and for an abbreviation that reads as a word ("US")."""
         if not m.named or m.confidence < 1.0 or not sent.start <= m.start < sent.end:
             return None
         text = self.doc[m.start:m.end].text.replace("\u2019", "'")
-        if not any(c.islower() for c in text):
-            return None
+        if not any(c.islower() for c in text) and self.doc.vocab[text.lower()].is_stop:
+            return None  # "US" reads as "us"
         known = self.gaz.aliases.get(alias_key(text))
         if known is not None:
             return text if known == m.key else None

@@ -107,8 +107,10 @@ class EventFinder:
             if i in negative or tok.pos_ in SKIP_POS:
                 continue
             for cand in self._at(tok):
-                if not cand.sources or cand.trigger.i in negative:
-                    continue
+                if not cand.sources or cand.trigger.i in negative or (
+                        cand.coding.type in self.plex.modality["two_sided"] and not cand.coding.mode
+                        and len(cand.sources) + len(cand.targets) < 2):
+                    continue  # "companies fought hard to win": no other side; "police opened fire" has a mode
                 old = found.get(cand.trigger.i)  # one event per word: the longest, most specific reading
                 if old is None or (cand.specificity, bool(cand.coding.mode)) > (old.specificity, bool(old.coding.mode)):
                     found[cand.trigger.i] = cand
@@ -118,17 +120,13 @@ class EventFinder:
 
     def _at(self, tok: Token) -> Iterator[EventCandidate]:
         if tok.pos_ in VERBAL_POS or tok.tag_.startswith("VB"):
-            emb = self._embedding(tok, clausal=True)
-            if emb is not None:
-                yield emb
-                return
-            plain = self._phrase(tok) or self._verb(tok)
-            if plain is not None:
-                yield plain
-                return
-            emb = self._embedding(tok, clausal=False)
-            if emb is not None:
-                yield emb
+            # a threat, demand or refusal of a clause ("threatened to strike") or of an event ("threatened a
+            # general strike", "demanded the release of"): the complement chooses the mode; a phrase ("called off
+            # the strike") or else the verb's sense
+            event = self._embedding(tok, clausal=True) or self._phrase(tok) or self._embedding(
+                tok, clausal=False) or self._verb(tok)
+            if event is not None:
+                yield event
         if tok.pos_ in NOMINAL_POS or tok.pos_ == "ADJ":
             noun = self._noun(tok)
             if noun is not None:
@@ -213,7 +211,7 @@ class EventFinder:
         if objects & self.plex.negative_objects.get(verb.lemma_.lower(), frozenset()):
             return None  # "fight corruption", "release a statement"
         subjects = self._subject_forms(verb) if any(t.subjects for t in senses) else set()
-        fitting = [t for t in senses if (not t.objects or objects & t.objects)
+        fitting = [t for t in senses if (not t.objects or objects & t.objects or t.bare and not objects)
                    and (not t.subjects or subjects & t.subjects)]
         if not fitting:
             return None
@@ -249,10 +247,13 @@ class EventFinder:
         mods = [c for c in tok.lefts if c.dep_ in ("compound", "amod")]
         forms |= {f"{c.lemma_.lower()} {tok.lemma_.lower()}" for c in mods}
         forms |= {f for c in mods for f in _forms(c)}
-        for prep in (c for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"):
+        counted = tok.like_num or tok.ent_type_ in ("MONEY", "QUANTITY", "CARDINAL") or (
+            tok.lemma_.lower() in WORDS.quantity_nouns | WORDS.part_nouns | WORDS.measure_nouns)
+        for prep in (c for c in tok.children if c.dep_ == "prep" and c.lower_ in ("of", "in")):
             for p in (p for p in prep.children if p.dep_ == "pobj"):
-                # "25,000 tons of food aid", "part of a military aid programme": what is counted or divided
-                forms |= {f"{tok.lemma_.lower()} of {p.lemma_.lower()}"} | EventFinder._np_forms(p)
+                forms.add(f"{tok.lemma_.lower()} {prep.lower_} {p.lemma_.lower()}")  # "state of emergency"
+                if counted:  # "25,000 tons of food aid", "$95 million in aid", "part of an aid programme"
+                    forms |= EventFinder._np_forms(p)
         return forms
 
     def _verb_event(self, verb: Token, trig: PloverTrigger, exclude: set[int] = frozenset()) -> EventCandidate | None:
@@ -349,13 +350,17 @@ class EventFinder:
     def _noun_source(self, noun: Token, slot: str) -> list[Mention]:
         if slot == "poss":  # "Russia's bombardment", "a Turkish drone strike", "its threat"
             return [m for m in self.rel._event_agents(noun) if m.type in ACTOR_TYPES]
-        if slot == "between":
-            return self._actors([p for c in noun.children if c.dep_ == "prep" and c.lower_ == "between"
-                                 for p in c.children if p.dep_ == "pobj"], noun)
-        if slot.startswith("prep:"):
-            return self._actors([p for c in noun.children if c.dep_ in ("prep", "agent") and c.lower_ == slot[5:]
-                                 for p in c.children if p.dep_ == "pobj"], noun)
-        return []
+        word = "between" if slot == "between" else slot[5:] if slot.startswith("prep:") else None
+        if word is None:
+            return []
+        holders = [noun]
+        if noun.dep_ in ("nsubj", "nsubjpass") and word == "between":
+            holders.append(noun.head)  # "fighting broke out between X and Y": the parser hung it on the verb
+        if word == "by":  # "the arrest of X by Y": the parser may hang the agent on X
+            holders += [p for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"
+                        for p in c.children if p.dep_ == "pobj"]
+        return self._actors([p for h in holders for c in h.children if c.dep_ in ("prep", "agent")
+                             and c.lower_ == word for p in c.children if p.dep_ == "pobj"], noun)
 
     def _noun_slot(self, noun: Token, slot: str, light: Token | None) -> list[Mention]:
         holders = [noun] + ([light] if light is not None else [])
@@ -408,8 +413,11 @@ class EventFinder:
                     continue
                 verb = by_trigger.get(host.i) if host is not None else None
                 if verb is not None:
-                    if c.coding.mode and not verb.coding.mode and ({c.coding.type, verb.coding.type} <= violent
-                                                                   or c.coding.type == verb.coding.type):
+                    # the noun tells how ("in a bomb attack": explosives) or that both sides fought ("killed three
+                    # villagers in a gunbattle" is FIGHT), where the verb says less
+                    clash = c.coding.type == "FIGHT" and c.trigger.lemma_.lower() in self.plex.modality["clash_nouns"]
+                    if (c.coding.mode or clash) and not verb.coding.mode and (
+                            {c.coding.type, verb.coding.type} <= violent or c.coding.type == verb.coding.type):
                         context = tuple(dict.fromkeys(verb.coding.context + c.coding.context))
                         verb.coding = replace(c.coding, context=context)
                     continue
@@ -526,6 +534,9 @@ class EventFinder:
             if c.kind != "trigger" or c.trigger.pos_ not in VERBAL_POS or not self._future(c.trigger):
                 continue
             negated = any(ch.dep_ == "neg" for ch in c.trigger.children)
+            if c.coding.type == "AGREE" and not negated:
+                c.kind = "future"  # "will agree", "is ready to accept a truce": the agreement itself
+                continue
             if c.coding.type in fut["cooperative"]:
                 code, mode = ("REJECT" if negated else "AGREE"), ""
             elif c.coding.type in fut["hostile"] and not negated:
@@ -593,7 +604,13 @@ class EventFinder:
         out: list[Mention] = []
         for tok in toks:
             for t in self.rel._with_conjuncts(tok):
-                for m in self.rel._resolve_subject(t, verb):
+                found = self.rel._resolve_subject(t, verb)
+                if t.lemma_.lower() in WORDS.member_heads | WORDS.state_proxy_heads:
+                    # "the navies of India and Japan", "negotiators from Israel and Hamas": each of them
+                    inner = [c for p in t.children if p.dep_ == "prep" and p.lower_ in ("of", "from")
+                             for o in p.children if o.dep_ == "pobj" for c in o.conjuncts]
+                    found = found + [m for c in inner for m in self.rel._resolve_subject(c, verb)]
+                for m in found:
                     if m.type in ACTOR_TYPES and self._acts(m) and m.key not in {o.key for o in out}:
                         out.append(m)
         return out

@@ -141,18 +141,31 @@ class Extractor:
             rel.plover = coding
         return consumed
 
+    def _event_modality(self, c: EventCandidate, embedded: set[int]) -> str:
+        trig = c.trigger
+        mood = modality(trig, trig.sent, self.lexicon)
+        kept = self.plover.modality
+        if mood == "question":
+            return mood
+        if c.kind == "future":
+            return "asserted"  # "X will allow observers in" asserts an agreement, not the admission
+        if mood == "conditional" and c.coding.type in kept["conditions_kept"]:
+            return "asserted"  # "X threatened a strike if Y ...": the condition is part of the threat
+        if mood == "intended" and c.coding.type in kept["purpose_kept"] and trig.dep_ == "advcl" and (
+                trig.head.lemma_.lower() in kept["purpose_heads"]):
+            return "asserted"  # "ministers gathered to discuss": the talks took place
+        if trig.pos_ in ("NOUN", "PROPN") and trig.dep_ in ("nsubj", "nsubjpass") and mood != "negated":
+            return "asserted"  # "Japan's grant to Ukraine will pay for ...": the subject phrase is presupposed
+        if mood == "asserted" and trig.i in embedded:
+            return "intended"  # the act a threat, demand or promise is about
+        return mood
+
     def _event(self, c: EventCandidate, ents: DocEntities, attributor: Attributor, embedded: set[int],
                document: Document) -> Event:
         trig = c.trigger
         sent = trig.sent
         date, date_text = self.dates.for_trigger(trig, sent, document.date)
-        mood = modality(trig, sent, self.lexicon)
-        if c.kind == "future" and mood != "question":
-            mood = "asserted"  # "X will allow observers in" asserts an agreement, not the admission
-        elif c.kind in ("embedding", "obligation") and mood == "conditional":
-            mood = "asserted"  # "X threatened to strike if Y ...": the condition is part of the threat
-        elif mood == "asserted" and trig.i in embedded:
-            mood = "intended"  # the act a threat, demand or promise is about
+        mood = self._event_modality(c, embedded)
         sources = [ents.use(m) for m in c.sources]
         targets = [k for k in dict.fromkeys(ents.use(m) for m in c.targets) if k not in sources]
         names = {ents.key_of(m): name for m in c.sources + c.targets

@@ -197,6 +197,7 @@ class PloverTrigger:
     objects: frozenset[str] = frozenset()  # `with`: the verb's object head must be one of these
     subjects: frozenset[str] = frozenset()  # `subj_with`
     modifiers: frozenset[str] = frozenset()  # `noun_with`
+    bare: bool = False  # `bare`: a conditional verb sense that also holds with no object ("the army withdrew")
 
     @property
     def conditional(self) -> bool:
@@ -246,6 +247,7 @@ class PloverLexicon:
     negative_objects: dict[str, frozenset[str]] = field(default_factory=dict)  # verb -> object heads
     families: dict[str, FamilyCoding] = field(default_factory=dict)  # relation predicate -> coding
     future: dict = field(default_factory=dict)  # the [future] table as read
+    modality: dict = field(default_factory=dict)  # the [modality] table as read
 
     def cameo_for(self, type_code: str, mode: str = "") -> str:
         """The CAMEO code the triggers give a type and mode (for events read off an embedding or a future)."""
@@ -294,9 +296,10 @@ def load_plover_lexicon(path: Path = PLOVER_LEXICON_PATH) -> PloverLexicon:
                 words = lexicon_words(text)
                 trig = PloverTrigger(coding, words, tuple(entry.get("source", frame["source"])),
                                      tuple(entry.get("target", frame["target"])), bool(entry.get("joint")),
-                                     objects=conds["with"] if kind != "nouns" else frozenset(),
+                                     objects=conds["with"] if kind == "verbs" else frozenset(),
                                      subjects=conds["subj_with"] if kind == "verbs" else frozenset(),
-                                     modifiers=conds["noun_with"] if kind == "nouns" else frozenset())
+                                     modifiers=conds["noun_with"] if kind == "nouns" else frozenset(),
+                                     bare=bool(entry.get("bare")) and kind == "verbs")
                 table.setdefault(words[0], []).append(trig)
     for table in (lex.verbs, lex.nouns, lex.phrases):
         for senses in table.values():  # the most specific sense is tried first
@@ -320,6 +323,7 @@ def load_plover_lexicon(path: Path = PLOVER_LEXICON_PATH) -> PloverLexicon:
     for pred, fam in data.get("families", {}).items():
         lex.families[pred] = FamilyCoding(frozenset(fam["types"]), _coding(fam["default"]))
     lex.future = dict(data["future"])
+    lex.modality = {k: frozenset(_words(where, f"modality.{k}", v)) for k, v in data["modality"].items()}
     for key in ("hostile_as", "obligation_as"):
         if lex.future[key] not in lex.embeddings:
             raise InputError(where, f"future.{key}: no embedding table {lex.future[key]!r}")
