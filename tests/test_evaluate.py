@@ -110,3 +110,26 @@ def test_rows_are_scored_by_the_names_the_sentence_uses_not_the_labels(tmp_path)
     assert evaluate(path, [named]).overall.tp == 1
     labelled = {**row("Abbas Araghchi", "memberOf", "Iran", doc="a"), "subject_label": "Abbas Araqchi"}
     assert evaluate(path, [labelled]).overall.tp == 0
+
+
+# ---------------------------------------------------------------- PLOVER records
+def test_plover_scoring_by_type_source_word_and_family_fallback(tmp_path):
+    from kg.evaluate import evaluate_plover, false_events
+
+    gold = [{"id": "a", "event": "THREATEN", "source": [{"actorText": "the Houthi rebels"}]},
+            {"id": "b", "event": "FIGHT", "source": [{"actorText": "Ukrainian forces"}]},
+            {"id": "c", "event": "DEMAND", "source": [{"actorText": "Kenya"}]},
+            {"id": "d", "event": "DOCUMENT"}]
+    path = tmp_path / "gsr.json"
+    path.write_text(json.dumps(gold))
+    rows = [{"doc": "x/a.txt", "subject": "Houthis", "predicate": "threatened", "plover": "THREATEN"},
+            {"doc": "a.txt", "subject": "Houthis", "predicate": "attacked", "plover": "FIGHT"},
+            {"doc": "b", "subject": "Ukraine", "predicate": "captured", "plover": None},  # fallback: FIGHT
+            {"doc": "c", "subject": "Kenya", "predicate": "leads"}]  # no PLOVER type at all: a wrong type
+    r = evaluate_plover(path, rows)
+    # "Houthi rebels" and "Houthis" share no word; "Ukrainian forces" and "Ukraine" neither ("forces" is a stop)
+    assert (r.records, r.typed, r.actor, r.wrong) == (3, 2, 0, 1)
+    assert r.per_type == {"THREATEN": [0, 1], "FIGHT": [0, 1], "DEMAND": [0, 1]}
+    rows[0]["subject"] = "Houthi movement"
+    assert evaluate_plover(path, rows).actor == 1
+    assert false_events(rows, ["c", "e"]) == (1, 2)

@@ -110,3 +110,48 @@ def test_re3d_recall_on_real_documents(extractor, tmp_path, capsys):
     preds.write_text("".join(json.dumps(row) + "\n" for x in extractor.pipe(docs) for row in relation_rows(x)))
     recall = scorer.score(preds, folders)
     assert recall >= 0.6, capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- PLOVER events
+PLOVER_DEV = ROOT / "tests" / "data" / "plover-dev"  # written from the PLOVER definitions; see its README
+
+
+@pytest.fixture(scope="module")
+def plover_dev_rows(extractor) -> list[dict]:
+    return rows_for(extractor, sorted((PLOVER_DEV / "texts").glob("*.txt")))
+
+
+def test_plover_dev_actor_recall_and_wrong_types(plover_dev_rows):
+    """Every asserted event of the PLOVER dev set: a row of its type whose subject names a gold source."""
+    from kg.evaluate import evaluate_plover
+
+    report = evaluate_plover(PLOVER_DEV / "gsr.json", plover_dev_rows)
+    assert report.actor_recall >= 0.70, report.format()
+    assert report.wrong_type <= 0.10, report.format()
+    assert all(hits for hits, _n in report.per_type.values()), report.format()  # no type left out
+
+
+def test_plover_dev_sentences_without_events_give_none(plover_dev_rows):
+    import json
+
+    from kg.evaluate import false_events
+
+    sentences = json.loads((PLOVER_DEV / "plover-dev.json").read_text(encoding="utf-8"))["sentences"]
+    hits, n = false_events(plover_dev_rows, [s["id"] for s in sentences if not s["events"]])
+    assert n >= 40 and hits <= 0.05 * n, f"{hits}/{n} sentences without an event got one"
+
+
+@pytest.mark.skipif(not (SHARED_DEV / "score_plover.py").exists(), reason="the PLOVER scorer lives in ../shared/dev")
+def test_plover_scoring_agrees_with_the_reference_scorer(plover_dev_rows, tmp_path, capsys):
+    import importlib.util
+    import json
+
+    from kg.evaluate import evaluate_plover
+
+    spec = importlib.util.spec_from_file_location("score_plover", SHARED_DEV / "score_plover.py")
+    scorer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scorer)
+    preds = tmp_path / "p.jsonl"
+    preds.write_text("".join(json.dumps(row) + "\n" for row in plover_dev_rows))
+    assert scorer.score(preds, PLOVER_DEV / "gsr.json") == evaluate_plover(PLOVER_DEV / "gsr.json",
+                                                                         plover_dev_rows).actor_recall
