@@ -51,9 +51,16 @@ def matches(pattern: list[str], triple: tuple[str, str, str]) -> bool:
     return all(fnmatch.fnmatchcase(value, pat) for pat, value in zip(pattern, triple, strict=True))
 
 
+def plover_events(x: Extraction) -> set[tuple[str, str, str]]:
+    """Asserted rows as (source label, 'TYPE.mode' or 'TYPE', target label or '')."""
+    return {(r["subject_label"], f"{r['plover']}.{r['plover_mode']}" if r["plover_mode"] else r["plover"],
+             r["object_label"] or "") for r in relation_rows(x) if r["plover"]}
+
+
 @pytest.mark.parametrize("case", load_cases(), ids=lambda c: c["name"])
 def test_sentence(extractor, case):
-    """One row of tests/data/sentences.toml: the sentence gives the expected triples and none of the absent ones."""
+    """One row of tests/data/sentences.toml: the sentence gives the expected triples and PLOVER events and none of
+    the absent ones."""
     x = run(extractor, case["text"], case.get("date"))
     got = triples(x)
     for pattern in case.get("expect", []):
@@ -62,7 +69,13 @@ def test_sentence(extractor, case):
         assert not any(matches(pattern, t) for t in got), f"{pattern} in {got}"
     if case.get("no_facts"):
         assert not got
-    assert case.get("expect") or case.get("absent") or case.get("no_facts"), "a row must assert something"
+    events = plover_events(x)
+    for pattern in case.get("events", []):
+        assert any(matches(pattern, e) for e in events), f"{pattern} not in {events}"
+    for pattern in case.get("absent_events", []):
+        assert not any(matches(pattern, e) for e in events), f"{pattern} in {events}"
+    assert case.get("expect") or case.get("absent") or case.get("no_facts") or case.get("events") or case.get(
+        "absent_events"), "a row must assert something"
 
 
 def test_sentence_table_names_are_unique():

@@ -31,7 +31,7 @@ from spacy.tokens import Token
 
 from kg.records import PloverCoding
 
-from .entities import ACTOR_TYPES, DATE_WORDS, NON_ENTITY_NE, DocEntities, Mention
+from .entities import ACTOR_TYPES, DATE_WORDS, NON_ENTITY_NE, PLACE_TYPES, DocEntities, Mention
 from .lexicon import Embedding, Lexicon, PloverLexicon, PloverTrigger, load_words
 from .relations import RelationFinder, _quantified
 
@@ -54,6 +54,7 @@ class EventCandidate:
     # announced for later: asserted as an AGREE/THREATEN/REJECT although its own clause is not), "obligation"
     kind: str = "trigger"
     specificity: int = 1  # words in the trigger: a longer match says more
+    opposite: bool = False  # the text names someone or something it was done to, resolved or not
 
 
 _HASHES: dict[tuple[int, int], tuple[set[int], set[int]]] = {}
@@ -107,14 +108,14 @@ class EventFinder:
             if i in negative or tok.pos_ in SKIP_POS:
                 continue
             for cand in self._at(tok):
-                if not cand.sources or cand.trigger.i in negative or (
-                        cand.coding.type in self.plex.modality["two_sided"] and not cand.coding.mode
-                        and len(cand.sources) + len(cand.targets) < 2):
-                    continue  # "companies fought hard to win": no other side; "police opened fire" has a mode
+                if not cand.sources or cand.trigger.i in negative:
+                    continue
                 old = found.get(cand.trigger.i)  # one event per word: the longest, most specific reading
                 if old is None or (cand.specificity, bool(cand.coding.mode)) > (old.specificity, bool(old.coding.mode)):
                     found[cand.trigger.i] = cand
-        cands = self._fold_nouns_into_verbs(list(found.values()))
+        cands = [c for c in self._fold_nouns_into_verbs(list(found.values()))
+                 if not (c.coding.type in self.plex.modality["two_sided"] and not c.coding.mode
+                         and len(c.sources) < 2 and not c.opposite)]  # "companies fought hard": no other side
         cands += list(self._future_and_obligation(cands))
         return sorted(cands, key=lambda c: c.trigger.i)
 
@@ -235,8 +236,15 @@ class EventFinder:
         return [_quantified(t) for t in toks]
 
     def _object_forms(self, verb: Token) -> set[str]:
-        """Lemmas of the object's head and its modifiers, and two-word compounds ('aid worker', 'martial law')."""
-        return {f for t in self._object_tokens(verb) for f in self._np_forms(t)}
+        """Lemmas of the object's head and its modifiers, two-word compounds ('aid worker', 'martial law'), and
+        '@place' for an object that is a place ('seized Aleppo')."""
+        forms = set()
+        for t in self._object_tokens(verb):
+            forms |= self._np_forms(t)
+            m = self.ents.resolve(t, expect_place=False) if t.pos_ in NOMINAL_POS else None
+            if m is not None and m.type in PLACE_TYPES:
+                forms.add("@place")
+        return forms
 
     def _subject_forms(self, verb: Token) -> set[str]:
         return {f for t in self.rel._subject_tokens(verb) for f in self._np_forms(_quantified(t))}
@@ -270,7 +278,10 @@ class EventFinder:
             sources = self._actors(self._subjects(verb), verb)
         for slot in trig.target:
             targets += self._verb_slot(verb, slot, passive, exclude)
-        return self._candidate(trig.coding, verb, sources, targets, trig.joint)
+        cand = self._candidate(trig.coding, verb, sources, targets, trig.joint)
+        cand.opposite = bool(targets or self._object_tokens(verb) or any(
+            c.dep_ == "prep" and c.lower_ in ("with", "against", "on", "at") for c in verb.children))
+        return cand
 
     def _verb_slot(self, verb: Token, slot: str, passive: bool, exclude: set[int]) -> list[Mention]:
         if slot == "obj":
@@ -345,7 +356,10 @@ class EventFinder:
         for slot in trig.target:
             targets += self._noun_slot(noun, slot, light)
         joint = trig.joint or "between" in trig.source
-        return self._candidate(trig.coding, noun, sources, targets, joint)
+        cand = self._candidate(trig.coding, noun, sources, targets, joint)
+        cand.opposite = bool(targets) or any(c.dep_ == "prep" and c.lower_ in ("with", "against", "on")
+                                             for c in noun.children)
+        return cand
 
     def _noun_source(self, noun: Token, slot: str) -> list[Mention]:
         if slot == "poss":  # "Russia's bombardment", "a Turkish drone strike", "its threat"
@@ -630,6 +644,11 @@ class EventFinder:
                 if t.ent_type_ in NON_ENTITY_NE or t.lower_ in DATE_WORDS or t.like_num:
                     continue  # "agreed on Tuesday": a date is no target
                 ms = self.rel._resolve_subject(t, t.head) if t.pos_ in NOMINAL_POS or t.pos_ == "PRON" else []
+                if not any(m.type in ACTOR_TYPES for m in ms):
+                    # "praised Morocco's mediation efforts": the possessor is who the event is about
+                    owners = [m for c in t.children if c.dep_ == "poss" for m in self.rel._resolve_subject(c, t)
+                              if m.type in ACTOR_TYPES]
+                    ms = owners or ms
                 if not ms and t.pos_ in NOMINAL_POS:
                     m = self.ents.literal(t)
                     ms = [m] if m is not None else []
