@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
+from spacy.attrs import LEMMA, LOWER
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
@@ -110,9 +111,18 @@ class DocEntities:
         self.tok_mention: list[Mention | None] = [None] * len(doc)
         self.mentions: list[Mention] = []
         self._np_cache: dict[int, Mention | None] = {}
+        self._forms: list[list[int]] | None = None
         self._find_named(matcher)
         self.lead_country = self._lead_country()
         self.coref = Coreference(self)
+
+    @property
+    def forms(self) -> list[list[int]]:
+        """(lemma, lower-case form) hashes of every token: the rules pick their trigger words from these, in C,
+        instead of making a Python Token of every word."""
+        if self._forms is None:
+            self._forms = self.doc.to_array([LEMMA, LOWER]).tolist()
+        return self._forms
 
     # ------------------------------------------------------------------ named mentions
     def _credits(self) -> set[int]:

@@ -23,10 +23,9 @@ coding of the event found on the same trigger (or the family's default) instead 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
-from spacy.attrs import LEMMA, LOWER
 from spacy.tokens import Token
 
 from kg.records import PloverCoding
@@ -42,19 +41,44 @@ SKIP_POS = ("SPACE", "PUNCT", "DET", "ADP", "NUM", "CCONJ", "PART", "SCONJ")
 PHRASE_WINDOW = 8  # a phrase's words lie within this many tokens of each other ("put its air defence units on alert")
 
 
+Arguments = tuple[list[Mention], list[Mention]]  # sources, targets
+
+
 @dataclass
 class EventCandidate:
+    """A coded trigger. Its arguments are resolved when first asked for: most triggers of a war report are those of
+    relations, which only need the coding."""
+
     coding: PloverCoding
     trigger: Token  # the word that carries the event: the verb, or the noun's head
-    sources: list[Mention]
-    targets: list[Mention]
+    arguments: Callable[[], Arguments]
     joint: bool = False
-    confidence: float = 0.7
     # how it was found: "trigger", "embedding" (a threat, demand ... about a complement), "future" (an act
     # announced for later: asserted as an AGREE/THREATEN/REJECT although its own clause is not), "obligation"
     kind: str = "trigger"
     specificity: int = 1  # words in the trigger: a longer match says more
-    opposite: bool = False  # the text names someone or something it was done to, resolved or not
+    discount: float = 1.0
+    other_side: bool = False  # the text names someone or something it was done to, resolved or not
+    _resolved: Arguments | None = None
+
+    def _args(self) -> Arguments:
+        if self._resolved is None:
+            sources, targets = self.arguments()
+            keys = {m.key for m in sources}
+            self._resolved = (sources, [m for m in targets if m.key not in keys])
+        return self._resolved
+
+    @property
+    def sources(self) -> list[Mention]:
+        return self._args()[0]
+
+    @property
+    def targets(self) -> list[Mention]:
+        return self._args()[1]
+
+    @property
+    def confidence(self) -> float:
+        return round(min([0.8] + [m.confidence * 0.8 for m in self.sources]) * self.discount, 2)
 
 
 _HASHES: dict[tuple[int, int], tuple[set[int], set[int]]] = {}
@@ -90,7 +114,6 @@ class EventFinder:
     lex: Lexicon
     rel: RelationFinder  # its argument helpers (subjects, conjuncts, pronouns, nationality adjectives)
     embedded: set[int] = field(default_factory=set)  # triggers inside a threat, demand or promise: not asserted
-    _arr: list[list[int]] | None = None  # (lemma, lower) hash of every token
 
     # ------------------------------------------------------------------ driver
     def find(self) -> list[EventCandidate]:
@@ -108,14 +131,14 @@ class EventFinder:
             if i in negative or tok.pos_ in SKIP_POS:
                 continue
             for cand in self._at(tok):
-                if not cand.sources or cand.trigger.i in negative:
+                if cand.trigger.i in negative:
                     continue
                 old = found.get(cand.trigger.i)  # one event per word: the longest, most specific reading
                 if old is None or (cand.specificity, bool(cand.coding.mode)) > (old.specificity, bool(old.coding.mode)):
                     found[cand.trigger.i] = cand
         cands = [c for c in self._fold_nouns_into_verbs(list(found.values()))
                  if not (c.coding.type in self.plex.modality["two_sided"] and not c.coding.mode
-                         and len(c.sources) < 2 and not c.opposite)]  # "companies fought hard": no other side
+                         and not c.other_side and len(c.sources) < 2)]  # "companies fought hard": no other side
         cands += list(self._future_and_obligation(cands))
         return sorted(cands, key=lambda c: c.trigger.i)
 
@@ -160,9 +183,7 @@ class EventFinder:
         return start + len(words)
 
     def _arrays(self) -> list[list[int]]:
-        if self._arr is None:
-            self._arr = self.ents.doc.to_array([LEMMA, LOWER]).tolist()
-        return self._arr
+        return self.ents.forms
 
     def _hash(self, word: str) -> int:
         return self.ents.doc.vocab.strings.add(word)
@@ -208,7 +229,7 @@ class EventFinder:
         senses = self.plex.verbs.get(verb.lemma_.lower())
         if not senses:
             return None
-        objects = self._object_forms(verb)
+        objects = self._object_forms(verb, places=any("@place" in t.objects for t in senses))
         if objects & self.plex.negative_objects.get(verb.lemma_.lower(), frozenset()):
             return None  # "fight corruption", "release a statement"
         subjects = self._subject_forms(verb) if any(t.subjects for t in senses) else set()
@@ -235,13 +256,13 @@ class EventFinder:
             toks = [c for c in verb.children if c.dep_ in ("dobj", "obj")]
         return [_quantified(t) for t in toks]
 
-    def _object_forms(self, verb: Token) -> set[str]:
+    def _object_forms(self, verb: Token, places: bool = False) -> set[str]:
         """Lemmas of the object's head and its modifiers, two-word compounds ('aid worker', 'martial law'), and
-        '@place' for an object that is a place ('seized Aleppo')."""
+        with ``places`` '@place' for an object that is a place ('seized Aleppo')."""
         forms = set()
         for t in self._object_tokens(verb):
             forms |= self._np_forms(t)
-            m = self.ents.resolve(t, expect_place=False) if t.pos_ in NOMINAL_POS else None
+            m = self.ents.resolve(t) if places and t.pos_ in NOMINAL_POS else None
             if m is not None and m.type in PLACE_TYPES:
                 forms.add("@place")
         return forms
@@ -264,7 +285,13 @@ class EventFinder:
                     forms |= EventFinder._np_forms(p)
         return forms
 
-    def _verb_event(self, verb: Token, trig: PloverTrigger, exclude: set[int] = frozenset()) -> EventCandidate | None:
+    def _verb_event(self, verb: Token, trig: PloverTrigger, exclude: set[int] = frozenset()) -> EventCandidate:
+        other_side = bool(self._object_tokens(verb)) or any(
+            c.dep_ == "prep" and c.lower_ in ("with", "against", "on", "at") for c in verb.children)
+        return EventCandidate(trig.coding, verb, lambda: self._verb_arguments(verb, trig, exclude), trig.joint,
+                              other_side=other_side)
+
+    def _verb_arguments(self, verb: Token, trig: PloverTrigger, exclude: set[int]) -> Arguments:
         passive = self._passive(verb)
         sources: list[Mention] = []
         targets: list[Mention] = []
@@ -278,10 +305,7 @@ class EventFinder:
             sources = self._actors(self._subjects(verb), verb)
         for slot in trig.target:
             targets += self._verb_slot(verb, slot, passive, exclude)
-        cand = self._candidate(trig.coding, verb, sources, targets, trig.joint)
-        cand.opposite = bool(targets or self._object_tokens(verb) or any(
-            c.dep_ == "prep" and c.lower_ in ("with", "against", "on", "at") for c in verb.children))
-        return cand
+        return sources, targets
 
     def _verb_slot(self, verb: Token, slot: str, passive: bool, exclude: set[int]) -> list[Mention]:
         if slot == "obj":
@@ -342,7 +366,13 @@ class EventFinder:
         cand.specificity = len(trig.words)
         return cand
 
-    def _noun_event(self, noun: Token, trig: PloverTrigger) -> EventCandidate | None:
+    def _noun_event(self, noun: Token, trig: PloverTrigger) -> EventCandidate:
+        joint = trig.joint or "between" in trig.source
+        other_side = any(c.dep_ == "prep" and c.lower_ in ("with", "against", "on", "between") for c in noun.children)
+        return EventCandidate(trig.coding, noun, lambda: self._noun_arguments(noun, trig), joint,
+                              other_side=other_side)
+
+    def _noun_arguments(self, noun: Token, trig: PloverTrigger) -> Arguments:
         sources: list[Mention] = []
         for slot in trig.source:
             sources += self._noun_source(noun, slot)
@@ -355,11 +385,7 @@ class EventFinder:
         targets: list[Mention] = []
         for slot in trig.target:
             targets += self._noun_slot(noun, slot, light)
-        joint = trig.joint or "between" in trig.source
-        cand = self._candidate(trig.coding, noun, sources, targets, joint)
-        cand.opposite = bool(targets) or any(c.dep_ == "prep" and c.lower_ in ("with", "against", "on")
-                                             for c in noun.children)
-        return cand
+        return sources, targets
 
     def _noun_source(self, noun: Token, slot: str) -> list[Mention]:
         if slot == "poss":  # "Russia's bombardment", "a Turkish drone strike", "its threat"
@@ -562,8 +588,7 @@ class EventFinder:
             taken.add((c.trigger.i, code))
             self.embedded.add(c.trigger.i)  # the act itself is only announced
             coded = PloverCoding(code, mode, c.coding.context, self.plex.cameo_for(code, mode))
-            yield EventCandidate(coded, c.trigger, c.sources, c.targets, c.joint, round(c.confidence * 0.9, 2),
-                                 kind="future")
+            yield EventCandidate(coded, c.trigger, c._args, c.joint, kind="future", discount=0.9)
         yield from self._obligations(taken, {c.trigger.i: c for c in cands})
 
     def _future(self, verb: Token) -> bool:
@@ -597,12 +622,12 @@ class EventFinder:
             taken.add((speaker_verb.i, "DEMAND"))
             coded = PloverCoding("DEMAND", mode, inner.coding.context if inner else (),
                                  self.plex.cameo_for("DEMAND", mode))
-            yield EventCandidate(coded, speaker_verb, sources, targets, kind="obligation")
+            yield EventCandidate(coded, speaker_verb, lambda s=sources, t=targets: (s, t), kind="obligation")
 
     def _with_forms(self, words: list[str]) -> list[Token]:
         doc = self.ents.doc
         wanted = {doc.vocab.strings.add(w) for w in words}
-        return [doc[i] for i, low in enumerate(doc.to_array(LOWER).tolist()) if low in wanted]
+        return [doc[i] for i, (_lem, low) in enumerate(self.ents.forms) if low in wanted]
 
     # ------------------------------------------------------------------ arguments
     def _subjects(self, verb: Token) -> list[Token]:
@@ -655,9 +680,7 @@ class EventFinder:
                 out += [m for m in ms if m.key not in {o.key for o in out}]
         return out
 
-    def _candidate(self, coding: PloverCoding, trigger: Token, sources: list[Mention], targets: list[Mention],
+    @staticmethod
+    def _candidate(coding: PloverCoding, trigger: Token, sources: list[Mention], targets: list[Mention],
                    joint: bool) -> EventCandidate:
-        keys = {m.key for m in sources}
-        targets = [m for m in targets if m.key not in keys]
-        conf = min([0.8] + [m.confidence * 0.8 for m in sources])
-        return EventCandidate(coding, trigger, sources, targets, joint, round(conf, 2))
+        return EventCandidate(coding, trigger, lambda: (sources, targets), joint, other_side=bool(targets))

@@ -110,7 +110,7 @@ class Extractor:
                     rel.predicate == "opposes" and _hostile_intent(trig)):
                 rel.modality = "intended"  # "X is ready to send troops to Y", "X demanded that Y leave Z"
         events = [self._event(c, ents, attributor, event_finder.embedded, document)
-                  for c in candidates if id(c) not in consumed]
+                  for c in candidates if id(c) not in consumed and c.sources]
         return Extraction(document=document, entities=ents.finish(), relations=[r for r, _ in relations],
                           events=events)
 

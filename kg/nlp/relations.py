@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from spacy.attrs import LEMMA, LOWER
 from spacy.tokens import Token
 
 from .coref import linked
@@ -102,8 +101,7 @@ class RelationFinder:
         # only words of the lexicon can trigger a rule: pick them from the token arrays (fast, in C)
         # instead of building a Python Token for every word of the article
         keys = _trigger_hashes(lex, doc.vocab)
-        arr = doc.to_array([LEMMA, LOWER])
-        for i in (i for i, (lem, low) in enumerate(arr.tolist()) if lem in keys or low in keys):
+        for i in (i for i, (lem, low) in enumerate(self.ents.forms) if lem in keys or low in keys):
             tok = doc[i]
             pos = tok.pos_
             if pos in ("SPACE", "PUNCT", "DET", "ADP", "NUM", "CCONJ", "PART", "SCONJ"):
