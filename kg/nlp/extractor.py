@@ -179,7 +179,9 @@ class Extractor:
             trigger=CharSpan(trig.idx, trig.idx + len(trig), trig.text),
             joint=self.plover_types.types[c.coding.type].joint,
             modality=mood,
-            attributions=attributor.attributions(trig, sent),
+            # "X rejected the plan": the rejection is the event, not something X denies
+            attributions=[a for a in attributor.attributions(trig, sent)
+                          if a.trigger is None or a.trigger.start != trig.idx],
             date=date,
             date_text=date_text,
             place=self._place(trig, ents, targets[0] if targets else ""),
