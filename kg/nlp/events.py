@@ -260,7 +260,7 @@ class EventFinder:
         """Lemmas of the object's head and its modifiers, two-word compounds ('aid worker', 'martial law'), and
         with ``places`` '@place' for an object that is a place ('seized Aleppo')."""
         forms = set()
-        for t in self._object_tokens(verb):
+        for t in (c for o in self._object_tokens(verb) for c in (o, *o.conjuncts)):  # "photographs and intelligence"
             forms |= self._np_forms(t)
             m = self.ents.resolve(t) if places and t.pos_ in NOMINAL_POS else None
             if m is not None and m.type in PLACE_TYPES:
