@@ -296,40 +296,30 @@ class DocEntities:
         before = self._place_noun_before(span.start)
         if before:
             return before
-        if span.start > 0 and self.doc[span.start - 1].lower_ in ("near", "outside", "around"):
+        if span.start > 0 and self.doc[span.start - 1].lower_ in WORDS.place_cues:
             return "Settlement"  # "Near Al Shadaddi": a place whatever NER said
         if len(span) <= 3 and label in ("GPE", "FAC", "ORG", "PERSON", "LOC") and not self._titled(span):
             place = geo.lookup(span.text)
             if place is not None and place.is_country:
                 return "Country"  # "Cameroon", which NER may call FAC or ORG
-        if last in ("province", "governorate", "state", "oblast") and label in ("GPE", "LOC"):
+        after = self.doc[span.end].lemma_.lower() if span.end < len(self.doc) else ""
+        if last in WORDS.province_words and label in ("GPE", "LOC") or after in WORDS.province_words | {"region"}:
             return "Province"
-        if span.end < len(self.doc) and self.doc[span.end].lemma_.lower() in ("province", "governorate",
-                                                                               "state", "oblast", "region"):
-            return "Province"
-        if span.end < len(self.doc) and self.doc[span.end].lemma_.lower() in ("river", "sea", "lake", "mountain",
-                                                                               "valley", "gorge", "desert", "bay"):
+        if after in WORDS.landform_words:
             return "Region"  # "the Dnipro river" is no city
         if label in ("PERSON", "ORG") and len(span) <= 2 and not self._titled(span):
             # the small model calls many towns PERSON/ORG; a well-known city name is a city
             place = geo.lookup(span.text)
             if place is not None and not place.is_country and place.population >= 50_000:
                 return "City"
-        if label == "FAC" and words & {"clan", "cartel", "gang", "militia", "brigade", "brigades", "front"}:
+        named_as = {WORDS.name_word_types[w] for w in words if w in WORDS.name_word_types}
+        if label == "FAC" and words & WORDS.armed_building_words:
             return "ArmedGroup"  # "the Gulf Clan": NER took it for a building
         if label == "ORG" or label == "PERSON" and len(span) > 3:
-            if words & {"army", "forces", "front", "brigade", "brigades", "movement", "militia", "liberation",
-                        "battalion", "corps", "guard", "guards", "mujahideen", "jihad", "sham", "islamic",
-                        "province", "brotherhood", "resistance", "rebels", "militants", "taliban", "clan",
-                        "cartel", "gang"}:
-                return "ArmedGroup"
-            if words & {"observatory", "watch", "monitor", "rights"}:
-                return "MonitoringGroup"
-            if words & {"news", "tv", "television", "agency", "times", "press", "media", "channel", "post",
-                        "radio", "broadcasting"}:
-                return "MediaOutlet"
-            if words & {"ministry", "government", "council", "parliament", "cabinet", "presidency"}:
-                return "Government"
+            # "... Liberation Front" is armed, "... Observatory" monitors; the first class in this order wins
+            for etype in ("ArmedGroup", "MonitoringGroup", "MediaOutlet", "Government"):
+                if etype in named_as:
+                    return etype
         if label == "PERSON":
             return "Person"
         if label == "ORG":

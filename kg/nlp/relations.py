@@ -44,6 +44,14 @@ GENERIC_PLACES = WORDS.generic_places
 PORTFOLIO_WORDS = WORDS.portfolio_words
 DEPUTY_WORDS = WORDS.deputy_words
 EVENT_AGENT_DEPS = {"amod", "compound", "nmod", "poss"}
+# "President Assad's army", "the government of Prime Minister Abiy Ahmed": bodies a person is said to lead
+LED_BY_POSSESSOR = WORDS.led_by_possessor
+RULED_BODIES = WORDS.ruled_bodies
+REGIME_HEADS = WORDS.regime_heads  # "Nicolás Maduro's government": whoever has one is a person
+QUANTIFIER_PRONOUNS = WORDS.quantifier_pronouns
+FIRST_PERSON_PLURAL = WORDS.first_person_plural
+PERSON_PRONOUNS = WORDS.person_pronouns
+HELP_VERBS = WORDS.help_verbs
 
 
 _HASHES: dict[tuple[int, int], set[int]] = {}
@@ -60,8 +68,7 @@ def _trigger_hashes(lex: Lexicon, vocab) -> set[int]:
             words.update(group)
         words.update(w.split()[-1] for w in lex.titles)
         words.update(WORDS.member_lists)
-        words.update(("army", "force", "troop", "military", "government", "administration", "regime", "cabinet",
-                      "junta"))
+        words.update(LED_BY_POSSESSOR | RULED_BODIES)
         forms = {v for w in words for v in (w, w.lower(), w.capitalize(), w.title())}
         _HASHES[key] = {vocab.strings.add(f) for f in forms}
     return _HASHES[key]
@@ -134,9 +141,9 @@ class RelationFinder:
                     out.extend(self._role_noun(tok, lemma))
                 if lemma in lex.fall_verbs:
                     out.extend(self._fall_noun(tok))
-                if lemma in ("army", "force", "troop", "military", "government", "regime", "administration"):
+                if lemma in LED_BY_POSSESSOR:
                     out.extend(self._possessive_leader(tok))
-                if lemma in ("government", "administration", "regime", "cabinet", "junta"):
+                if lemma in RULED_BODIES:
                     out.extend(self._government_of_person(tok))
         return out
 
@@ -230,7 +237,7 @@ class RelationFinder:
         lower = tok.lower_
         if lower in RELATIVE_PRONOUNS:
             return self._relative_antecedents(verb, lower)
-        if lower in ("both", "all", "some", "most", "many", "none", "several", "one", "two", "three"):
+        if lower in QUANTIFIER_PRONOUNS:
             # "two PKK militants, both of whom were killed": the relative clause's antecedent
             for prep in tok.children:
                 if prep.dep_ == "prep" and prep.lower_ == "of":
@@ -313,7 +320,7 @@ class RelationFinder:
                 for child in self._subject_tokens(anc):
                     if child.dep_ in SUBJECT_DEPS and child.pos_ != "PRON":
                         m = self._res(child)
-                        if (m is None or m.type == "Person") and tok.lower_ in ("we", "our", "us"):
+                        if (m is None or m.type == "Person") and tok.lower_ in FIRST_PERSON_PLURAL:
                             # "'We have taken X,' a spokesman for the ZLF said": the group he speaks for; in a
                             # leader's own quote "we" is his group, which we cannot name
                             orgs = [o for c in child.children if c.dep_ == "prep" and c.lower_ in ("for", "of")
@@ -322,7 +329,7 @@ class RelationFinder:
                             return orgs[0] if orgs else None
                         return m
                 break
-        want_person = tok.lower_ in ("he", "she", "his", "her", "him")
+        want_person = tok.lower_ in PERSON_PRONOUNS
         if tok.dep_ == "poss" and tok.head.dep_ == "conj" and tok.head.head.i < tok.i:
             m = self._res(tok.head.head)  # "the regime and its backers": the first conjunct
             if m is not None and m.type in ACTOR_TYPES and (m.type == "Person") == want_person:
@@ -360,7 +367,7 @@ class RelationFinder:
             m = self._sentence_subject(tok.doc[tok.sent.start - 1].sent, depth=3)
             if m is not None and m.type != "Person":
                 return m
-        if tok.lower_ in ("we", "our", "us"):
+        if tok.lower_ in FIRST_PERSON_PLURAL:
             return None  # the writer's "we" outside a quote is nobody the story names
         for m in reversed(self.ents._ordered_mentions(tok.i)):
             if m.type not in ACTOR_TYPES or m.type in SOURCE_ONLY_TYPES:
@@ -496,7 +503,7 @@ class RelationFinder:
             # "targeted officials staying at the hotel": the parser made the object a gerund clause's subject
             obj_toks = [s for c in children if c.dep_ == "ccomp" and c.tag_ == "VBG"
                         for s in c.children if s.dep_ == "nsubj" and s.pos_ in ("NOUN", "PROPN")]
-        if not obj_toks and lemma in ("help", "assist", "aid", "support"):
+        if not obj_toks and lemma in HELP_VERBS:
             # "Iran helped the Houthis develop missiles": the helped party is the clause's subject
             for c in children:
                 if c.dep_ in ("ccomp", "xcomp"):
@@ -900,7 +907,7 @@ class RelationFinder:
             if c.dep_ == "poss":
                 person = self.ents.tok_mention[c.i]
                 if (person is not None and person.type == "Organization" and person.named
-                        and noun.lemma_.lower() in ("government", "regime", "administration")):
+                        and noun.lemma_.lower() in REGIME_HEADS):
                     person.type = "Person"  # "Nicolás Maduro's government": NER said ORG; a regime has a ruler
                 if person is not None and person.type == "Person":
                     army = self._res(noun)
@@ -1006,7 +1013,7 @@ class RelationFinder:
                 m = self._named_antecedent(c) if c.lower_ in PERSONAL_PRONOUNS else self.ents.resolve(c)
                 if m is not None and m.type in ACTOR_TYPES:
                     groups.append(m)
-        if not groups and pred == "leads" and lemma.split()[0] in ("army", "military"):
+        if not groups and pred == "leads" and lemma.split()[0] in WORDS.army_heads:
             # "army chief General X" with no owner named: the army the story spoke of
             m = self.ents._antecedent(noun, lemma.split()[0])
             if m is not None and m.type == "MilitaryForce":
