@@ -65,6 +65,9 @@ SKIP_MODIFIERS = {"det", "nummod", "quantmod", "punct", "predet", "case", "advmo
 QUANTITY_WORDS = WORDS.quantity_words
 
 
+NO_ENTITY = object()  # a naming rule's answer when the phrase names something nobody can resolve: stop there
+
+
 @dataclass
 class Mention:
     """One resolved stretch of text: tokens [start, end) that denote entity ``key``."""
@@ -446,68 +449,88 @@ class DocEntities:
         return Mention(m.start, m.end, e.id, e.label, e.type, head_lemma=title, country=e.country)
 
     def _noun_phrase_rules(self, tok: Token, literal: bool = False) -> Mention | None:
+        """The entity of a common-noun phrase: the first of the naming rules that decides, else the description."""
         lemma = tok.lemma_.lower()
-        named = self._name_with_of(tok)
-        if named is not None:
-            return named
-        # "hundreds of civilians", "dozens of soldiers": the quantity stands for its members
-        # "a group of refugees" too, but "the group of X" may be the group the story is about
+        for rule in (self._name_with_of, self._counted_members, self._named_by_link, self._head_of_name,
+                     self._name_after_head, self._members_from):
+            found = rule(tok, lemma, literal)
+            if found is NO_ENTITY:
+                return None
+            if found is not None:
+                return found
+        mods = self._modifiers(tok)
+        return self._name_in_modifiers(tok, lemma, mods) or self._description(tok, lemma, literal, mods)
+
+    # the naming rules: each gives a Mention, NO_ENTITY (the phrase names something we cannot resolve: stop), or
+    # None (not this rule)
+    def _counted_members(self, tok: Token, lemma: str, literal: bool) -> Mention | object | None:
+        """'hundreds of civilians', 'dozens of soldiers', 'a group of refugees': the quantity stands for its members;
+        'the group of X' may be the group the story is about."""
         if lemma in QUANTITY_HEADS and (lemma != "group" or self._indefinite(tok)) or tok.lower_ in QUANTITY_WORDS:
             for child in tok.children:
                 if child.dep_ == "prep" and child.lower_ == "of":
                     pobj = next((p for p in child.children if p.dep_ == "pobj"), None)
                     if pobj is not None:
-                        return self._resolve(pobj)
-        # "forces loyal to commander Khalifa Haftar", "forces backed by the coalition": named by the phrase
-        if lemma in MEMBER_HEADS and not literal and not any(c.dep_ in ("poss", "compound", "amod", "nmod")
-                                                             for c in tok.lefts):
-            for child in tok.children:
-                link = LINKING_PARTICIPLES.get(child.lower_)
-                if link is None or child.dep_ not in ("amod", "acl") or child.i != tok.i + 1:
-                    continue  # only "forces backed by X" as one phrase, not "Ugandan troops, backed by X"
-                for pobj in (p for prep in child.children if prep.dep_ in ("prep", "agent") and prep.lower_ == link
-                             for p in prep.children if p.dep_ == "pobj"):
-                    pm = self.tok_mention[pobj.i] or self._resolve(pobj)
-                    if pm is not None and pm.named and (pm.type == "Person" or link == "by"):
-                        end = max(pm.end, pobj.i + 1)
-                        label = self.doc[tok.i:end].text
-                        return Mention(tok.i, end, slugify(label), label, "ArmedGroup", named=False,
-                                       head_lemma=lemma)
-        # "the city of Aleppo", "the government of Turkey", "the province of Idlib"
-        if lemma in PLACE_HEADS or lemma in GOVERNMENT_HEADS:
-            for child in tok.children:
-                if child.dep_ == "prep" and child.lower_ == "of":
-                    for pobj in child.children:
-                        if pobj.dep_ == "pobj":
-                            inner = self._resolve(pobj)
-                            if inner is None:
-                                # "the village of Jebel Moya days after ...": the parser took "days" as head
-                                inner = next((self.tok_mention[t.i] for t in pobj.subtree
-                                              if self.tok_mention[t.i] is not None
-                                              and self.tok_mention[t.i].named), None)
-                            if inner is None:
-                                return None  # an explicit "of" phrase we cannot name: no antecedent guess
-                            if lemma in PLACE_HEADS:
-                                if inner.type in ("Person", "Organization", "Place", "Group", "Town", "City",
-                                                  "Settlement"):
-                                    inner.type = HEAD_TYPES.get(lemma, inner.type)
-                                return inner
-                            if inner.type == "Country":
-                                return self._government_of(inner, tok)
-                            entry = self.gaz.entries.get(inner.key)
-                            iso = entry.country if entry is not None and entry.country else None
-                            if inner.type == "Person" and iso:
-                                # "the government of Prime Minister Abiy Ahmed": his state
-                                cid = self.gaz.country_by_iso.get(iso)
-                                if cid:
-                                    return self._government_of(self._country_mention(cid, tok), tok)
-                            if inner.type == "Person":
-                                # someone the gazetteer does not know: "the government of President Salva
-                                # Kiir" as written, not a guess from the article's most frequent country
-                                label = self.doc[tok.i:max(inner.end, pobj.i + 1)].text
-                                return Mention(tok.i, tok.i + 1, slugify(label), label, "Government", named=False,
-                                               head_lemma=lemma)
-        # "the Lebanese terrorist group Hezbollah": a generic head followed by the name
+                        return self._resolve(pobj) or NO_ENTITY
+        return None
+
+    def _named_by_link(self, tok: Token, lemma: str, literal: bool) -> Mention | None:
+        """'forces loyal to commander Khalifa Haftar', 'forces backed by the coalition': named by the phrase."""
+        if lemma not in MEMBER_HEADS or literal or any(c.dep_ in ("poss", "compound", "amod", "nmod")
+                                                       for c in tok.lefts):
+            return None
+        for child in tok.children:
+            link = LINKING_PARTICIPLES.get(child.lower_)
+            if link is None or child.dep_ not in ("amod", "acl") or child.i != tok.i + 1:
+                continue  # only "forces backed by X" as one phrase, not "Ugandan troops, backed by X"
+            for pobj in (p for prep in child.children if prep.dep_ in ("prep", "agent") and prep.lower_ == link
+                         for p in prep.children if p.dep_ == "pobj"):
+                pm = self.tok_mention[pobj.i] or self._resolve(pobj)
+                if pm is not None and pm.named and (pm.type == "Person" or link == "by"):
+                    end = max(pm.end, pobj.i + 1)
+                    label = self.doc[tok.i:end].text
+                    return Mention(tok.i, end, slugify(label), label, "ArmedGroup", named=False, head_lemma=lemma)
+        return None
+
+    def _head_of_name(self, tok: Token, lemma: str, literal: bool) -> Mention | object | None:
+        """'the city of Aleppo', 'the province of Idlib', 'the government of Turkey'."""
+        if lemma not in PLACE_HEADS and lemma not in GOVERNMENT_HEADS:
+            return None
+        for pobj in (p for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"
+                     for p in c.children if p.dep_ == "pobj"):
+            inner = self._resolve(pobj)
+            if inner is None:
+                # "the village of Jebel Moya days after ...": the parser took "days" as head
+                inner = next((self.tok_mention[t.i] for t in pobj.subtree
+                              if self.tok_mention[t.i] is not None and self.tok_mention[t.i].named), None)
+            if inner is None:
+                return NO_ENTITY  # an explicit "of" phrase we cannot name: no antecedent guess
+            if lemma in PLACE_HEADS:
+                if inner.type in ("Person", "Organization", "Place", "Group", "Town", "City", "Settlement"):
+                    inner.type = HEAD_TYPES.get(lemma, inner.type)
+                return inner
+            return self._government_of_name(tok, lemma, pobj, inner)
+        return None
+
+    def _government_of_name(self, tok: Token, lemma: str, pobj: Token, inner: Mention) -> Mention | None:
+        if inner.type == "Country":
+            return self._government_of(inner, tok)
+        entry = self.gaz.entries.get(inner.key)
+        iso = entry.country if entry is not None and entry.country else None
+        if inner.type == "Person" and iso:
+            # "the government of Prime Minister Abiy Ahmed": his state
+            cid = self.gaz.country_by_iso.get(iso)
+            if cid:
+                return self._government_of(self._country_mention(cid, tok), tok)
+        if inner.type == "Person":
+            # someone the gazetteer does not know: "the government of President Salva Kiir" as written, not a
+            # guess from the article's most frequent country
+            label = self.doc[tok.i:max(inner.end, pobj.i + 1)].text
+            return Mention(tok.i, tok.i + 1, slugify(label), label, "Government", named=False, head_lemma=lemma)
+        return None
+
+    def _name_after_head(self, tok: Token, lemma: str, literal: bool) -> Mention | None:
+        """'the Lebanese terrorist group Hezbollah', 'the group, Hamas', 'the capital Sanaa': the name."""
         if tok.i + 1 < len(self.doc):
             nxt = self.tok_mention[tok.i + 1]
             if nxt is not None and nxt.named and lemma in HEAD_TYPES and nxt.type in ACTOR_TYPES:
@@ -518,41 +541,59 @@ class DocEntities:
                 if am is not None and am.named and lemma in ANAPHORIC_HEADS:
                     return am
                 if lemma in PLACE_HEADS and child.pos_ == "PROPN" and child.i == tok.i + 1:
-                    named = self._resolve(child)  # "the capital Sanaa": the name, not an antecedent guess
+                    named = self._resolve(child)  # not an antecedent guess
                     if named is not None:
                         return named
-        if lemma in MEMBER_HEADS and tok.dep_ in ("nsubj", "nsubjpass", "dep", "ROOT") or (
-                tok.dep_ == "conj" and tok.head.dep_ == "nsubj" and lemma in MEMBER_HEADS):
-            # "Fighters from the RSF captured ...": the group acts
-            for child in tok.children:
-                if child.dep_ == "prep" and child.lower_ in ("from", "of"):
-                    for pobj in child.children:
-                        inner = self._resolve(pobj) if pobj.dep_ == "pobj" else None
-                        if inner is not None and inner.named and inner.type in ACTOR_TYPES:
-                            return inner
-        mods = self._modifiers(tok)
+        return None
+
+    def _members_from(self, tok: Token, lemma: str, literal: bool) -> Mention | None:
+        """'Fighters from the RSF captured ...': the group acts."""
+        if lemma not in MEMBER_HEADS or not (tok.dep_ in ("nsubj", "nsubjpass", "dep", "ROOT")
+                                             or tok.dep_ == "conj" and tok.head.dep_ == "nsubj"):
+            return None
+        for pobj in (p for c in tok.children if c.dep_ == "prep" and c.lower_ in ("from", "of")
+                     for p in c.children if p.dep_ == "pobj"):
+            inner = self._resolve(pobj)
+            if inner is not None and inner.named and inner.type in ACTOR_TYPES:
+                return inner
+        return None
+
+    def _name_in_modifiers(self, tok: Token, lemma: str, mods: list[Token]) -> Mention | None:
+        """'the Ansar Dine group' is Ansar Dine; 'President Assad's army' is his state's army."""
         for mod in mods:
             mm = self.tok_mention[mod.i]
             if mm is None or mod.dep_ not in ("compound", "poss"):
                 continue
             if lemma in NAME_HEADS and mm.named and mm.type in ACTOR_TYPES and mod.dep_ == "compound":
-                return mm  # "the Ansar Dine group" is Ansar Dine
+                return mm
             if mm.type == "Person" and mod.dep_ == "poss" and lemma in ARMY_HEADS | GOVERNMENT_HEADS | {"force",
                                                                                                    "troop"}:
                 army = self._army_of_person(mm, tok)
                 if army is not None:
                     return army
-        # nationality or country modifier: "Russian forces" → Russia, "Israeli military" → gazetteer/army
-        country = None
-        actor = None
-        for mod in mods:
-            mm = self.tok_mention[mod.i]
-            if mm is None or mod.dep_ not in ("amod", "compound", "poss", "nmod"):
-                continue
-            if mm.type == "Country":
-                country = mm
-            elif mm.named and mm.type in ACTOR_TYPES and mm.type != "Person":
-                actor = mm
+        return None
+
+    # the description: what the phrase says, a known description, an antecedent, or the state behind it
+    def _description(self, tok: Token, lemma: str, literal: bool, mods: list[Token]) -> Mention | None:
+        phrase = self._phrase_words(tok, mods)
+        if phrase is None:
+            return None
+        start, words = phrase
+        label = self._label(words)
+        known = self._known_description(label, start, tok, lemma)
+        if known is not None:
+            return known
+        antecedent = self._definite_antecedent(tok, lemma, words)
+        if antecedent is not None:
+            return antecedent
+        country, actor = (None, None) if literal else self._nationality(mods)
+        stands_for = self._state_behind(tok, lemma, start, words, country, actor)
+        if stands_for is not None:
+            return stands_for
+        return self._described(tok, lemma, start, words, label, country)
+
+    def _phrase_words(self, tok: Token, mods: list[Token]) -> tuple[int, list[Token]] | None:
+        """Where the phrase starts and the words that describe (no determiners, numbers, dates, hedges)."""
         start = min([tok.i] + [m.i for m in mods])
         for k in range(start + 1, tok.i):
             if self.doc[k].text in ("-", "\u2013", "\u2014") and self.doc[k - 1].whitespace_:
@@ -568,18 +609,25 @@ class DocEntities:
         if tok.pos_ == "PROPN" and len(words) > 1:
             # "the capital Sanaa", "the town Bakhmut": the name without its generic place word
             words = [t for t in words if t.i == tok.i or t.lemma_.lower() not in PLACE_HEADS] or words
-        label = self._label(words)
+        return start, words
+
+    def _known_description(self, label: str, start: int, tok: Token, lemma: str) -> Mention | None:
+        """A description the gazetteer knows ('Israeli army'), or knows in this article's country ('the army')."""
         key_form = alias_key(label)
-        if key_form in self.gaz.aliases:
-            e = self.gaz.entries[self.gaz.aliases[key_form]]
-            return Mention(start, tok.i + 1, e.id, e.label, e.type, head_lemma=lemma, country=e.country)
-        ctx = self.gaz.context_aliases.get(key_form)
-        if ctx and self.lead_country in ctx:
-            e = self.gaz.entries[ctx[self.lead_country]]
-            return Mention(start, tok.i + 1, e.id, e.label, e.type, head_lemma=lemma, country=e.country)
-        if (tok.dep_ != "compound" and any(t.lower_ == "the" for t in tok.children)
-                and lemma in ANAPHORIC_HEADS and all(t.lower_ in DESCRIPTIVE or t.i == tok.i or t.tag_ == "VBN"
-                                                     or t.head.tag_ == "VBN" for t in words)):
+        ent_id = self.gaz.aliases.get(key_form)
+        if ent_id is None and self.lead_country:
+            ent_id = self.gaz.context_aliases.get(key_form, {}).get(self.lead_country)
+        if ent_id is None:
+            return None
+        e = self.gaz.entries[ent_id]
+        return Mention(start, tok.i + 1, e.id, e.label, e.type, head_lemma=lemma, country=e.country)
+
+    def _definite_antecedent(self, tok: Token, lemma: str, words: list[Token]) -> Mention | None:
+        """'the group', 'the militants', 'the army', 'the country', 'the town': what the story spoke of before."""
+        definite = any(t.lower_ == "the" for t in tok.children)
+        if (tok.dep_ != "compound" and definite and lemma in ANAPHORIC_HEADS
+                and all(t.lower_ in DESCRIPTIVE or t.i == tok.i or t.tag_ == "VBN" or t.head.tag_ == "VBN"
+                        for t in words)):
             if lemma in ARMY_HEADS and len(words) == 1:
                 # "In Mali, where Wagner fought alongside the army": the army of the country this sentence is in
                 here = {m.key for m in self.mentions if m.type == "Country" and tok.sent.start <= m.start < tok.i}
@@ -594,19 +642,34 @@ class DocEntities:
             # participles ("the Iran-backed group") describe, they do not name
             if antecedent is not None:
                 return linked(antecedent, "definite")
-        if lemma == "country" and len(words) == 1 and any(t.lower_ == "the" for t in tok.children):
+        if lemma == "country" and len(words) == 1 and definite:
             for m in reversed(self._ordered_mentions(tok.i)):
                 if m.type == "Country":
                     return m  # "an invasion of the country": the latest country named
-        if lemma in PLACE_HEADS and len([w for w in words if w.lower_ not in PLACE_DESCRIPTORS]) == 1 and any(
-                t.lower_ == "the" for t in tok.children):  # "the city", "the only regional capital"
-            antecedent = self._place_antecedent(tok)
+        if lemma in PLACE_HEADS and len([w for w in words if w.lower_ not in PLACE_DESCRIPTORS]) == 1 and definite:
+            antecedent = self._place_antecedent(tok)  # "the city", "the only regional capital"
             if antecedent is not None:
                 return linked(antecedent, "definite")
-        if literal:
-            actor = country = None
+        return None
+
+    def _nationality(self, mods: list[Token]) -> tuple[Mention | None, Mention | None]:
+        """The state and the named actor among the modifiers: 'Russian forces', 'Hamas fighters'."""
+        country = actor = None
+        for mod in mods:
+            mm = self.tok_mention[mod.i]
+            if mm is None or mod.dep_ not in ("amod", "compound", "poss", "nmod"):
+                continue
+            if mm.type == "Country":
+                country = mm
+            elif mm.named and mm.type in ACTOR_TYPES and mm.type != "Person":
+                actor = mm
+        return country, actor
+
+    def _state_behind(self, tok: Token, lemma: str, start: int, words: list[Token], country: Mention | None,
+                      actor: Mention | None) -> Mention | None:
+        """'Russian forces' → Russia, 'Hamas fighters' → Hamas, 'the Turkish government' → Turkey's government."""
         if (actor is not None and actor.type == "MilitaryForce" and actor.country and country is None
-                and lemma in ("instructor", "adviser", "advisor", "trainer") and not literal):
+                and lemma in ("instructor", "adviser", "advisor", "trainer")):
             cid = self.gaz.country_by_iso.get(actor.country)
             if cid:  # "Russian military instructors" are sent by Russia
                 return self._country_mention(cid, tok)
@@ -619,6 +682,12 @@ class DocEntities:
                                country=country.country, geo_id=country.geo_id)
             if lemma in GOVERNMENT_HEADS:
                 return self._government_of(country, tok)
+        return None
+
+    def _described(self, tok: Token, lemma: str, start: int, words: list[Token], label: str,
+                   country: Mention | None) -> Mention | None:
+        """The phrase as a description of its head's class ('jihadist rebels': an armed group), or a name nobody
+        knows yet; None for a common noun of no class."""
         etype = HEAD_TYPES.get(lemma)
         if (etype is not None and tok.pos_ == "PROPN" and tok.is_title and len(words) == 1 and not tok.is_sent_start
                 and lemma in WORDS.collective_heads):
@@ -645,7 +714,7 @@ class DocEntities:
     def _indefinite(tok: Token) -> bool:
         return any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in tok.children)
 
-    def _name_with_of(self, tok: Token) -> Mention | None:
+    def _name_with_of(self, tok: Token, lemma: str = "", literal: bool = False) -> Mention | None:
         """'the Army of the Victorious Sect', 'Party of God': a capitalised head and a capitalised "of" name."""
         if tok.pos_ != "PROPN" or not tok.is_title or tok.lemma_.lower() not in HEAD_TYPES:
             return None
