@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from spacy.attrs import LEMMA, LOWER
@@ -452,7 +452,7 @@ class DocEntities:
         """The entity of a common-noun phrase: the first of the naming rules that decides, else the description."""
         lemma = tok.lemma_.lower()
         for rule in (self._name_with_of, self._counted_members, self._named_by_link, self._head_of_name,
-                     self._name_after_head, self._members_from):
+                     self._name_after_head, self._person_in_apposition, self._members_from):
             found = rule(tok, lemma, literal)
             if found is NO_ENTITY:
                 return None
@@ -544,6 +544,19 @@ class DocEntities:
                     named = self._resolve(child)  # not an antecedent guess
                     if named is not None:
                         return named
+        return None
+
+    def _person_in_apposition(self, tok: Token, lemma: str, literal: bool) -> Mention | None:
+        """'Tobias Ellwood, the Minister for the Middle East', 'the Iraqi Foreign Minister, Ibrahim al-Jaafari': a
+        person's title set beside the person's name is that person."""
+        if HEAD_TYPES.get(lemma) != "Person" or literal:
+            return None
+        beside = [c for c in tok.children if c.dep_ == "appos"] + ([tok.head] if tok.dep_ == "appos" else [])
+        for other in beside:
+            m = self.tok_mention[other.i]
+            if m is not None and m.named and (m.type == "Person" or m.type == "Organization"
+                                              and m.key not in self.gaz.entries):
+                return linked(replace(m, type="Person"), "apposition")
         return None
 
     def _members_from(self, tok: Token, lemma: str, literal: bool) -> Mention | None:
