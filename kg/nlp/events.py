@@ -52,7 +52,6 @@ class EventCandidate:
     coding: PloverCoding
     trigger: Token  # the word that carries the event: the verb, or the noun's head
     arguments: Callable[[], Arguments]
-    joint: bool = False
     # how it was found: "trigger", "embedding" (a threat, demand ... about a complement), "future" (an act
     # announced for later: asserted as an AGREE/THREATEN/REJECT although its own clause is not), "obligation"
     kind: str = "trigger"
@@ -288,7 +287,7 @@ class EventFinder:
     def _verb_event(self, verb: Token, trig: PloverTrigger, exclude: set[int] = frozenset()) -> EventCandidate:
         other_side = bool(self._object_tokens(verb)) or any(
             c.dep_ == "prep" and c.lower_ in ("with", "against", "on", "at") for c in verb.children)
-        return EventCandidate(trig.coding, verb, lambda: self._verb_arguments(verb, trig, exclude), trig.joint,
+        return EventCandidate(trig.coding, verb, lambda: self._verb_arguments(verb, trig, exclude),
                               other_side=other_side)
 
     def _verb_arguments(self, verb: Token, trig: PloverTrigger, exclude: set[int]) -> Arguments:
@@ -367,10 +366,8 @@ class EventFinder:
         return cand
 
     def _noun_event(self, noun: Token, trig: PloverTrigger) -> EventCandidate:
-        joint = trig.joint or "between" in trig.source
         other_side = any(c.dep_ == "prep" and c.lower_ in ("with", "against", "on", "between") for c in noun.children)
-        return EventCandidate(trig.coding, noun, lambda: self._noun_arguments(noun, trig), joint,
-                              other_side=other_side)
+        return EventCandidate(trig.coding, noun, lambda: self._noun_arguments(noun, trig), other_side=other_side)
 
     def _noun_arguments(self, noun: Token, trig: PloverTrigger) -> Arguments:
         sources: list[Mention] = []
@@ -528,7 +525,7 @@ class EventFinder:
             inner = self._plain(comp)
             targets = inner.targets if inner is not None else self._things(self._object_tokens(comp))
         coded = PloverCoding(emb.type, mode, coding.context if coding else (), self.plex.cameo_for(emb.type, mode))
-        cand = self._candidate(coded, verb, sources, targets, False)
+        cand = self._candidate(coded, verb, sources, targets)
         cand.kind = "embedding"
         return cand
 
@@ -560,7 +557,7 @@ class EventFinder:
                 self.embedded.update(t.i for t in comp.subtree)
                 inner = self._plain(comp)
                 coded = PloverCoding(emb.type, mode, coding.context, self.plex.cameo_for(emb.type, mode))
-                cand = self._candidate(coded, noun, sources, inner.targets if inner is not None else [], False)
+                cand = self._candidate(coded, noun, sources, inner.targets if inner is not None else [])
                 cand.kind = "embedding"
                 return cand
         return None
@@ -588,7 +585,7 @@ class EventFinder:
             taken.add((c.trigger.i, code))
             self.embedded.add(c.trigger.i)  # the act itself is only announced
             coded = PloverCoding(code, mode, c.coding.context, self.plex.cameo_for(code, mode))
-            yield EventCandidate(coded, c.trigger, c._args, c.joint, kind="future", discount=0.9)
+            yield EventCandidate(coded, c.trigger, c._args, kind="future", discount=0.9)
         yield from self._obligations(taken, {c.trigger.i: c for c in cands})
 
     def _future(self, verb: Token) -> bool:
@@ -681,6 +678,6 @@ class EventFinder:
         return out
 
     @staticmethod
-    def _candidate(coding: PloverCoding, trigger: Token, sources: list[Mention], targets: list[Mention],
-                   joint: bool) -> EventCandidate:
-        return EventCandidate(coding, trigger, lambda: (sources, targets), joint, other_side=bool(targets))
+    def _candidate(coding: PloverCoding, trigger: Token, sources: list[Mention], targets: list[Mention]
+                   ) -> EventCandidate:
+        return EventCandidate(coding, trigger, lambda: (sources, targets), other_side=bool(targets))

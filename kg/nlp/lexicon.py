@@ -193,7 +193,6 @@ class PloverTrigger:
     words: tuple[str, ...]  # the whole trigger, as token forms (lemmas)
     source: tuple[str, ...]
     target: tuple[str, ...]
-    joint: bool = False
     objects: frozenset[str] = frozenset()  # `with`: the verb's object head must be one of these
     subjects: frozenset[str] = frozenset()  # `subj_with`
     modifiers: frozenset[str] = frozenset()  # `noun_with`
@@ -242,7 +241,6 @@ class PloverLexicon:
     cameo: dict[str, str] = field(default_factory=dict)  # "TYPE.mode" or "TYPE" -> the first CAMEO code given
     light_verbs: frozenset[str] = frozenset()  # verbs whose subject is the agent of their event-noun object
     statement_nouns: frozenset[str] = frozenset()  # "issued a statement condemning ...": the issuer condemns
-    situation_nouns: frozenset[str] = frozenset()  # nouns that name a state of affairs, not an occurrence
     negative_phrases: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # first word -> sequences
     negative_objects: dict[str, frozenset[str]] = field(default_factory=dict)  # verb -> object heads
     families: dict[str, FamilyCoding] = field(default_factory=dict)  # relation predicate -> coding
@@ -295,7 +293,7 @@ def load_plover_lexicon(path: Path = PLOVER_LEXICON_PATH) -> PloverLexicon:
             for text in _words(where, f"trigger {n} ({entry['type']}) {kind}", entry.get(kind, [])):
                 words = lexicon_words(text)
                 trig = PloverTrigger(coding, words, tuple(entry.get("source", frame["source"])),
-                                     tuple(entry.get("target", frame["target"])), bool(entry.get("joint")),
+                                     tuple(entry.get("target", frame["target"])),
                                      objects=conds["with"] if kind == "verbs" else frozenset(),
                                      subjects=conds["subj_with"] if kind == "verbs" else frozenset(),
                                      modifiers=conds["noun_with"] if kind == "nouns" else frozenset(),
@@ -314,7 +312,6 @@ def load_plover_lexicon(path: Path = PLOVER_LEXICON_PATH) -> PloverLexicon:
     lex.light_verbs = frozenset(_words(where, "nominal.light_verbs", nominal.get("light_verbs", [])))
     lex.statement_nouns = frozenset(_words(where, "nominal.statement_nouns", nominal.get("statement_nouns", [])))
     neg = data["negative"]
-    lex.situation_nouns = frozenset(_words(where, "negative.nouns_without_event", neg.get("nouns_without_event", [])))
     for text in _words(where, "negative.phrases", neg.get("phrases", [])):
         words = lexicon_words(text)
         lex.negative_phrases.setdefault(words[0], []).append(words)
