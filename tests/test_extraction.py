@@ -303,6 +303,21 @@ def test_a_pronoun_subject_gives_the_label_of_its_antecedent(extractor):
     assert rows and all(r["subject"] == r["subject_label"] == "Ahmed al-Sharaa" for r in rows), rows
 
 
+def test_rows_of_one_event_share_its_id_sources_and_targets(extractor):
+    """An event table is the rows grouped by 'event': one event with both sources, one with both parties."""
+    rows = list(relation_rows(run(extractor, "Malian troops and Wagner fighters recaptured Kidal and Tessalit. "
+                                             "Ethiopia and Eritrea agreed to reopen the border.")))
+    capture = [r for r in rows if r["predicate"] == "recaptured"]
+    assert len(capture) == 4 and len({r["event"] for r in capture}) == 1, capture
+    assert {s["label"] for s in capture[0]["sources"]} == {"Malian army", "Wagner Group"}
+    assert {t["label"] for t in capture[0]["targets"]} == {"Kidal", "Tessalit"}
+    assert capture[0]["plover"] == "FIGHT" and capture[0]["plover_mode"] == "occupy" and capture[0]["cameo"] == "192"
+    agreed = [r for r in rows if r["plover"] == "AGREE"]
+    pairs = {(r["subject_label"], r["object_label"]) for r in agreed}
+    assert pairs == {("Ethiopia", "Eritrea"), ("Eritrea", "Ethiopia")}
+    assert len({r["event"] for r in agreed}) == 1 and agreed[0]["targets"] == []
+
+
 def test_pipe_preserves_order(extractor):
     docs = [Document(id=str(i), text=t) for i, t in enumerate(["Turkey invaded Syria.", "Iran backs Hezbollah.",
                                                                 "Nothing happened."])]

@@ -522,8 +522,9 @@ class EventFinder:
             addressed += [s for s in self.rel._subject_tokens(comp) if s.i in inside]  # "demanded that Kabul act"
         targets = [m for m in self._things(addressed) if m.key not in keys]
         if not targets:
-            inner = self._plain(comp)
-            targets = inner.targets if inner is not None else self._things(self._object_tokens(comp))
+            inner = self._plain(comp)  # "threatened to attack Y": Y; "agreed to reopen the border": nobody
+            targets = inner.targets if inner is not None else [m for m in self._things(self._object_tokens(comp))
+                                                               if m.type in ACTOR_TYPES]
         coded = PloverCoding(emb.type, mode, coding.context if coding else (), self.plex.cameo_for(emb.type, mode))
         cand = self._candidate(coded, verb, sources, targets)
         cand.kind = "embedding"

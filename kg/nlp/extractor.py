@@ -266,16 +266,22 @@ def relation_rows(extraction: Extraction, include_non_facts: bool = False) -> It
             "confidence": fact.confidence,
         }
 
-    # the relations of one trigger and predicate are one event ("X and Y retook Z"): its sources and targets
-    groups: dict[tuple[int, str], list[Relation]] = {}
+    def unique(pairs: Iterable[tuple[str, str | None]]) -> list[dict]:
+        out: dict[str, dict] = {}
+        for key, name in pairs:
+            out.setdefault(key, actor(key, name))
+        return list(out.values())
+
+    # the relations of one trigger, predicate and modality are one event ("X and Y retook Z"): its sources and targets
+    groups: dict[tuple[int, str, str], list[Relation]] = {}
     for rel in extraction.relations:
-        groups.setdefault((rel.trigger.start, rel.predicate), []).append(rel)
+        groups.setdefault((rel.trigger.start, rel.predicate, rel.modality), []).append(rel)
     for rel in extraction.relations:
         if not include_non_facts and not rel.is_fact:
             continue
-        group = groups[(rel.trigger.start, rel.predicate)]
-        sources = list({r.subject: actor(r.subject, r.subject_name) for r in reversed(group)}.values())[::-1]
-        targets = list({r.object: actor(r.object, r.object_name) for r in reversed(group)}.values())[::-1]
+        group = groups[(rel.trigger.start, rel.predicate, rel.modality)]
+        sources = unique((r.subject, r.subject_name) for r in group)
+        targets = unique((r.object, r.object_name) for r in group)
         yield row(rel, f"{doc.key}:{rel.trigger.start}:{rel.predicate}", actor(rel.subject, rel.subject_name),
                   actor(rel.object, rel.object_name), sources, targets)
     for ev in extraction.events:
