@@ -118,7 +118,7 @@ class EventFinder:
     def find(self) -> list[EventCandidate]:
         doc = self.ents.doc
         keys, negative_keys = _hashes(self.plex, doc.vocab)
-        arr = self._arrays()
+        arr = self.ents.forms
         picked = [i for i, (lem, low) in enumerate(arr) if lem in keys or low in keys]
         if not picked:
             return []
@@ -150,7 +150,7 @@ class EventFinder:
                 tok, clausal=False) or self._verb(tok)
             if event is not None:
                 yield event
-        if tok.pos_ in NOMINAL_POS or tok.pos_ == "ADJ":
+        if tok.pos_ in NOMINAL_POS or tok.pos_ == "ADJ":  # a noun trigger may start with an adjective
             noun = self._noun(tok)
             if noun is not None:
                 yield noun
@@ -173,16 +173,13 @@ class EventFinder:
 
     def _match_forward(self, start: int, words: tuple[str, ...]) -> int | None:
         """End of the contiguous token run from ``start`` whose forms are ``words``, else None."""
-        arr = self._arrays()
+        arr = self.ents.forms
         if start + len(words) > len(arr):
             return None
         for k, w in enumerate(words):
             if self._hash(w) not in arr[start + k]:
                 return None
         return start + len(words)
-
-    def _arrays(self) -> list[list[int]]:
-        return self.ents.forms
 
     def _hash(self, word: str) -> int:
         return self.ents.doc.vocab.strings.add(word)
@@ -191,12 +188,8 @@ class EventFinder:
     def _phrase(self, verb: Token) -> EventCandidate | None:
         for trig in self.plex.phrases.get(verb.lemma_.lower(), ()):
             matched = self._phrase_tokens(verb, trig.words[1:])
-            if matched is None:
-                continue
-            if trig.objects and not (self._object_forms(verb) & trig.objects):
-                continue
-            cand = self._verb_event(verb, trig, exclude={t.i for t in matched})
-            if cand is not None:
+            if matched is not None:
+                cand = self._verb_event(verb, trig, exclude={t.i for t in matched})
                 cand.specificity = len(trig.words)
                 return cand
         return None
@@ -204,7 +197,7 @@ class EventFinder:
     def _phrase_tokens(self, verb: Token, rest: tuple[str, ...]) -> list[Token] | None:
         """The tokens after ``verb`` (in its own clause, in order, close together) whose forms are ``rest``."""
         doc = self.ents.doc
-        arr = self._arrays()
+        arr = self.ents.forms
         out: list[Token] = []
         pos = verb.i
         for word in rest:
@@ -319,6 +312,9 @@ class EventFinder:
             toks += [p for o in self._object_tokens(verb) for c in o.children if c.dep_ == "prep"
                      and c.lower_ == prep for p in c.children if p.dep_ == "pobj" and p.i not in exclude]
             return self._things(toks)
+        if slot == "compound":  # "demolished Palestinian homes": whose homes
+            return self._things([c for o in self._object_tokens(verb) for c in o.lefts
+                                 if c.dep_ in ("compound", "amod")])
         if slot == "poss-of":  # "rejected Sweden's request", "demanded the withdrawal of Serbian forces"
             toks = [c for o in self._object_tokens(verb) for c in o.children if c.dep_ == "poss"]
             toks += [p for o in self._object_tokens(verb) for c in o.children if c.dep_ == "prep" and c.lower_ == "of"
@@ -417,7 +413,7 @@ class EventFinder:
         """'imposed sanctions', 'held talks', 'launched an attack': the verb whose subject does the noun's event."""
         head = noun
         while head.dep_ == "pobj" and head.head.dep_ == "prep" and head.head.head.lemma_.lower() in (
-                "hundred", "dozen", "thousand", "series", "wave", "barrage", "spate", "round"):
+                WORDS.quantity_nouns):
             head = head.head.head  # "launched hundreds of airstrikes"
         if head.dep_ in ("dobj", "obj") and head.head.pos_ in VERBAL_POS:
             verb = head.head
@@ -666,7 +662,8 @@ class EventFinder:
             for t in self.rel._with_conjuncts(tok):
                 if t.ent_type_ in NON_ENTITY_NE or t.lower_ in DATE_WORDS or t.like_num:
                     continue  # "agreed on Tuesday": a date is no target
-                ms = self.rel._resolve_subject(t, t.head) if t.pos_ in NOMINAL_POS or t.pos_ == "PRON" else []
+                named = t.pos_ in NOMINAL_POS or t.pos_ == "PRON" or self.ents.tok_mention[t.i] is not None
+                ms = self.rel._resolve_subject(t, t.head) if named else []  # "Palestinian homes": Palestinian
                 if not any(m.type in ACTOR_TYPES for m in ms):
                     # "praised Morocco's mediation efforts": the possessor is who the event is about
                     owners = [m for c in t.children if c.dep_ == "poss" for m in self.rel._resolve_subject(c, t)
