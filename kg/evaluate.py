@@ -1,10 +1,12 @@
 """Scoring extracted relations against a gold file (``kg eval GOLD.json PATHS...``).
 
-Same semantics as the project's reference scorer: predicates are compared by *family* (``retook`` counts as
-``captured``, ``eliminated`` as ``killed``); ``alliedWith`` is symmetric; subject and object match when
-their normalised labels are equal, or one contains the other as whole words, unless the shorter one is
-made only of generic words ("rebels", "the army"). Gold entries are recall targets; ``optional`` entries
-may be found without penalty; every other in-family prediction costs precision.
+Same semantics and the same row fields as the project's reference scorer: predicates are compared by *family*
+(``retook`` counts as ``captured``, ``eliminated`` as ``killed``); ``alliedWith`` is symmetric; a row's
+``subject`` and ``object`` (the actors as the sentence names them, see ``relation_rows``) match a gold form when
+the normalised texts are equal, or one contains the other as whole words, unless the shorter one is made only
+of generic words ("rebels", "the army"). Normalising drops case, "'s", punctuation (so "al-Assad" is "al Assad")
+and a leading article. Gold entries are recall targets; ``optional`` entries may be found without penalty;
+every other in-family prediction costs precision.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ GENERIC = {"rebels", "forces", "troops", "group", "militants", "government", "ar
            "jihadist", "islamist", "syrian", "us", "u.s", "military", "state", "new", "other", "major"}
 FAMILY_OF = {re.sub(r"[^a-z]", "", n): fam for fam, names in FAMILIES.items() for n in names}
 
-__all__ = ["EvalReport", "FamilyScore", "evaluate", "family", "format_report", "load_rows"]
+__all__ = ["EvalReport", "FamilyScore", "PloverReport", "evaluate", "evaluate_plover", "false_events", "family",
+           "format_report", "load_rows"]
 
 
 def family(predicate: str) -> str | None:
@@ -45,7 +48,7 @@ def family(predicate: str) -> str | None:
 def _norm(text: str) -> str:
     text = str(text).lower().replace("\u2019", "'")
     text = re.sub(r"'s\b", "", text)
-    text = re.sub(r"[^\w\s-]", " ", text)
+    text = re.sub(r"[^\w\s]", " ", text)
     words = text.split()
     while words and words[0] in ("the", "a", "an"):
         words = words[1:]
@@ -177,3 +180,88 @@ def format_report(report: EvalReport) -> str:
         lines += ["", "wrong:"]
         lines += [f"  {doc}: {p['subject']} | {p['predicate']} | {p['object']}" for doc, p in report.wrong]
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------------- PLOVER
+# The semantics of the project's PLOVER scorer (../shared/dev/score_plover.py): rows carry "plover" (a type) or
+# are read through the fallback from their relation family; an actor matches a gold source when they share a
+# word outside STOP.
+PLOVER_FALLBACK = {"captured": {"FIGHT"}, "attacked": {"ASSAULT", "FIGHT"}, "killed": {"ASSAULT", "FIGHT"},
+                   "invaded": {"FIGHT"}, "backs": {"SUPPORT", "AID"}, "alliedWith": {"COOPERATE", "SUPPORT"},
+                   "opposes": {"DISAPPROVE"}}
+PLOVER_STOP = {"the", "of", "a", "an", "and", "in", "s", "forces", "government", "officials", "official"}
+
+
+@dataclass
+class PloverReport:
+    """Per gold record (one event of one sentence): a row of its type (``typed``), one whose subject names a
+    gold source (``actor``), or rows but none of its type (``wrong``); ``per_type`` holds (actor hits, records)."""
+
+    records: int = 0
+    typed: int = 0
+    actor: int = 0
+    wrong: int = 0
+    per_type: dict[str, list[int]] = field(default_factory=dict)
+    misses: list[tuple[dict, list[str]]] = field(default_factory=list)  # (gold record, predicted types)
+
+    @property
+    def type_recall(self) -> float:
+        return self.typed / self.records if self.records else 0.0
+
+    @property
+    def actor_recall(self) -> float:
+        return self.actor / self.records if self.records else 0.0
+
+    @property
+    def wrong_type(self) -> float:
+        return self.wrong / self.records if self.records else 0.0
+
+    def format(self) -> str:
+        detail = ", ".join(f"{k} {h}/{n}" for k, (h, n) in sorted(self.per_type.items()))
+        lines = [f"PLOVER type recall {self.type_recall:.2f}, actor recall {self.actor_recall:.2f}, wrong type "
+                 f"{self.wrong_type:.2f} on {self.records} records ({detail})"]
+        lines += [f"  MISS {r['id']} {r['event']}: got {', '.join(got) or 'nothing'} | {r.get('text', '')[:120]}"
+                  for r, got in self.misses]
+        return "\n".join(lines)
+
+
+def _plover_types(row: dict) -> set[str]:
+    if row.get("plover"):
+        return {str(row["plover"]).upper()}
+    return PLOVER_FALLBACK.get(family(row.get("predicate", "")) or "", set())
+
+
+def _shares_a_word(a: str, b: str) -> bool:
+    return bool((set(_norm(a).split()) - PLOVER_STOP) & (set(_norm(b).split()) - PLOVER_STOP))
+
+
+def evaluate_plover(gold_path: str | Path, rows: Iterable[dict]) -> PloverReport:
+    """Score rows against PLOVER gold-standard records (a JSON list; DOCUMENT records are skipped)."""
+    with open(gold_path, encoding="utf-8") as fh:
+        records = [r for r in json.load(fh) if r.get("event") and r["event"] != "DOCUMENT"]
+    by_doc: dict[str, list[dict]] = {}
+    for row in rows:
+        by_doc.setdefault(Path(str(row.get("doc", ""))).stem, []).append(row)
+    report = PloverReport(records=len(records))
+    for r in records:
+        got = by_doc.get(r["id"], [])
+        of_type = [p for p in got if r["event"] in _plover_types(p)]
+        sources = [a.get("actorText", "") for a in r.get("source") or []]
+        hit = bool(of_type) and (not sources or any(_shares_a_word(str(p.get("subject") or ""), s)
+                                                    for p in of_type for s in sources))
+        report.typed += bool(of_type)
+        report.actor += hit
+        report.wrong += bool(got) and not of_type
+        counts = report.per_type.setdefault(r["event"], [0, 0])
+        counts[0] += hit
+        counts[1] += 1
+        if not hit:
+            report.misses.append((r, sorted({t for p in got for t in _plover_types(p)})))
+    return report
+
+
+def false_events(rows: Iterable[dict], empty_docs: Iterable[str]) -> tuple[int, int]:
+    """(documents without any event that got a row anyway, documents without any event)."""
+    predicted = {Path(str(row.get("doc", ""))).stem for row in rows}
+    empty = set(empty_docs)
+    return len(empty & predicted), len(empty)

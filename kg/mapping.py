@@ -4,6 +4,15 @@ Each relation becomes an n-ary node (a ck:Event such as ck:Capture, or a ck:Rela
 ck:Leadership) with role properties; the reasoner derives the binary shortcuts (ck:captured, ...)
 from those roles through owl:propertyChainAxiom. Non-asserted relations (negated, hypothetical, ...)
 use only the generic ck:target role, so no shortcut is ever derived from them.
+
+PLOVER: an event node is typed with the class of its PLOVER type (``kg.plover``, read from the data plover.ttl
+is generated from) and carries ``ck:ploverMode``, ``ck:ploverContext`` and ``ck:cameoCode``. A relation of a
+family keeps its class and role and gains its PLOVER class where that is not implied (an attack coded FIGHT is
+also a ck:Fight; backing coded AID a ck:Aid, with the ck:aidRecipient role beside ck:beneficiary). A PLOVER event
+of another type has every source as ``ck:agent`` and every target in its type's role (``ck:threatenedParty``;
+the mode's role where there is one: ``ck:detainee`` for COERCE/arrest), so the shortcuts (``ck:threatened``,
+``ck:arrested`` ...) are derived; in a joint event (AGREE, CONSULT, COOPERATE, FIGHT: a symmetric shortcut) the
+first party is the agent and the others take the role, as plover.ttl defines.
 """
 
 from __future__ import annotations
@@ -16,7 +25,8 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .namespaces import CK, GAF, GEO, GEONAMES, NIF, IRIs
-from .records import Attribution, Document, Extraction, Relation
+from .plover import CAMEO_NS, CONTEXT_NS, load_plover_types
+from .records import Attribution, Document, Event, Extraction, PloverCoding, Relation
 
 __all__ = ["EVENT_MODEL", "EventModel", "map_extraction"]
 
@@ -62,7 +72,7 @@ def map_extraction(ex: Extraction, iris: IRIs) -> list[Triple]:
     """All triples of one document's named graph."""
     return list(_document_triples(ex.document, iris)) + list(_entity_triples(ex, iris)) + [
         t for rel in ex.relations for t in _relation_triples(ex, rel, iris)
-    ]
+    ] + [t for ev in ex.events for t in _event_triples(ex, ev, iris)]
 
 
 def _document_triples(doc: Document, iris: IRIs) -> Iterator[Triple]:
@@ -136,32 +146,74 @@ def _relation_triples(ex: Extraction, rel: Relation, iris: IRIs) -> Iterator[Tri
     yield event, RDF.type, model.event_class
     yield event, CK.agent, subj
     yield event, model.object_role if rel.is_fact else CK.target, obj
-    yield event, CK.modality, MODALITY[rel.modality]
-    yield event, CK.source, iris.document(doc_key)
-    yield event, CK.sentence, Literal(rel.sentence.text)
-    yield event, CK.confidence, Literal(Decimal(f"{rel.confidence:.2f}"))
+    if rel.plover is not None:
+        yield from _coding_triples(event, rel.plover)
+        if rel.is_fact and model.event_class == CK.Support:  # endorsed or aided, besides backs
+            yield event, CK[load_plover_types().role(rel.plover.type, rel.plover.mode)], obj
     subj_label = ex.entities[rel.subject].label if rel.subject in ex.entities else rel.subject
     obj_label = ex.entities[rel.object].label if rel.object in ex.entities else rel.object
     yield event, RDFS.label, Literal(f"{subj_label} {rel.predicate} {obj_label}")
-    if rel.date:
-        yield event, CK.date, _date_literal(rel.date)
-    if rel.date_text:
-        yield event, CK.dateText, Literal(rel.date_text)
-    if rel.place and rel.place in ex.entities:
-        yield event, CK.place, iris.entity(rel.place)
+    yield from _evidence_triples(ex, rel, event, iris)
+
+
+def _event_triples(ex: Extraction, ev: Event, iris: IRIs) -> Iterator[Triple]:
+    types = load_plover_types()
+    doc_key = ex.document.key
+    event = iris.event(doc_key, ev.predicate, ev.sources[0], ev.targets[0] if ev.targets else "", ev.trigger.start)
+    yield from _coding_triples(event, ev.coding)
+    joint = types.types[ev.coding.type].joint and ev.is_fact
+    agents = ev.sources[:1] if joint else ev.sources
+    role = CK[types.role(ev.coding.type, ev.coding.mode)] if ev.is_fact else CK.target
+    for key in agents:
+        yield event, CK.agent, iris.entity(key)
+    for key in (ev.sources[1:] if joint else []) + ev.targets:
+        yield event, role, iris.entity(key)
+
+    def labels(keys: list[str]) -> str:
+        return " and ".join(ex.entities[k].label if k in ex.entities else k for k in keys)
+
+    yield event, RDFS.label, Literal(f"{labels(ev.sources)} {ev.predicate} {labels(ev.targets)}".strip())
+    yield from _evidence_triples(ex, ev, event, iris)
+
+
+def _coding_triples(event: URIRef, coding: PloverCoding) -> Iterator[Triple]:
+    types = load_plover_types()
+    yield event, RDF.type, CK[types.types[coding.type].cls]
+    mode = types.mode_iri(coding.type, coding.mode) if coding.mode else None
+    if mode:
+        yield event, CK.ploverMode, URIRef(mode)
+    for context in coding.context:
+        yield event, CK.ploverContext, URIRef(f"{CONTEXT_NS}{context}")
+    if coding.cameo:
+        yield event, CK.cameoCode, URIRef(f"{CAMEO_NS}{coding.cameo}")
+
+
+def _evidence_triples(ex: Extraction, fact: Relation | Event, event: URIRef, iris: IRIs) -> Iterator[Triple]:
+    """Modality, document, sentence, confidence, date, place, provenance and attribution of an event node."""
+    doc_key = ex.document.key
+    yield event, CK.modality, MODALITY[fact.modality]
+    yield event, CK.source, iris.document(doc_key)
+    yield event, CK.sentence, Literal(fact.sentence.text)
+    yield event, CK.confidence, Literal(Decimal(f"{fact.confidence:.2f}"))
+    if fact.date:
+        yield event, CK.date, _date_literal(fact.date)
+    if fact.date_text:
+        yield event, CK.dateText, Literal(fact.date_text)
+    if fact.place and fact.place in ex.entities:
+        yield event, CK.place, iris.entity(fact.place)
     # Provenance: the trigger mention denotes the event; the sentence is what it was derived from.
-    trigger = iris.mention(doc_key, rel.trigger.start, rel.trigger.end)
-    sentence = iris.mention(doc_key, rel.sentence.start, rel.sentence.end)
+    trigger = iris.mention(doc_key, fact.trigger.start, fact.trigger.end)
+    sentence = iris.mention(doc_key, fact.sentence.start, fact.sentence.end)
     yield event, GAF.denotedBy, trigger
-    yield from _mention_triples(trigger, rel.trigger.start, rel.trigger.end, rel.trigger.text, doc_key, iris)
+    yield from _mention_triples(trigger, fact.trigger.start, fact.trigger.end, fact.trigger.text, doc_key, iris)
     yield event, PROV.wasDerivedFrom, sentence
-    yield from _mention_triples(sentence, rel.sentence.start, rel.sentence.end, rel.sentence.text, doc_key, iris)
+    yield from _mention_triples(sentence, fact.sentence.start, fact.sentence.end, fact.sentence.text, doc_key, iris)
     yield sentence, RDF.type, NIF.Sentence
-    for att in rel.attributions:
-        yield from _attribution_triples(event, rel, att, doc_key, iris)
+    for att in fact.attributions:
+        yield from _attribution_triples(event, fact, att, doc_key, iris)
 
 
-def _attribution_triples(event: URIRef, rel: Relation, att: Attribution, doc_key: str,
+def _attribution_triples(event: URIRef, rel: Relation | Event, att: Attribution, doc_key: str,
                          iris: IRIs) -> Iterator[Triple]:
     stmt = iris.statement(doc_key, att.kind, att.source_key, str(event))
     yield stmt, RDF.type, STATEMENT_CLASS[att.kind]

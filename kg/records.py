@@ -10,7 +10,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["Modality", "AttributionKind", "Document", "Span", "Entity", "Attribution", "Relation", "Extraction"]
+__all__ = ["Modality", "AttributionKind", "Document", "Span", "Entity", "Attribution", "PloverCoding", "Relation",
+           "Event", "Extraction"]
 
 Modality = Literal["asserted", "negated", "hypothetical", "conditional", "intended", "question"]
 AttributionKind = Literal["claimed", "denied", "confirmed", "reported"]
@@ -84,6 +85,17 @@ class Attribution:
     trigger: Span | None = None
 
 
+@dataclass(frozen=True)
+class PloverCoding:
+    """How PLOVER codes an event: its type as ``ck:ploverCode`` writes it ("ASSAULT"), a mode of that type
+    ("firearms", or ""), contexts ("military", ...) and a CAMEO code ("193", or "")."""
+
+    type: str
+    mode: str = ""
+    context: tuple[str, ...] = ()
+    cameo: str = ""
+
+
 @dataclass
 class Relation:
     """One extracted fact: ``subject`` --predicate--> ``object``, with its evidence.
@@ -103,6 +115,35 @@ class Relation:
     date_text: str | None = None  # the time expression as written
     place: str | None = None  # entity key of where it happened
     confidence: float = 0.5
+    plover: PloverCoding | None = None  # the PLOVER coding when the relation is an event (not leads, memberOf ...)
+    subject_name: str | None = None  # the subject as the sentence names it, when that is a proper name of it
+    object_name: str | None = None
+
+    @property
+    def is_fact(self) -> bool:
+        return self.modality == "asserted"
+
+
+@dataclass
+class Event:
+    """A PLOVER event outside the relation families ("X threatened Y", "talks between X, Y and Z"): several
+    source actors and targets (entity keys). In a joint event (talks, agreements, clashes) every party is a
+    source."""
+
+    coding: PloverCoding
+    predicate: str  # the ontology shortcut it derives (threatened, metWith, arrested ...)
+    sources: list[str]
+    targets: list[str]
+    sentence: Span
+    trigger: Span
+    joint: bool = False
+    modality: Modality = "asserted"
+    attributions: list[Attribution] = field(default_factory=list)
+    date: str | None = None
+    date_text: str | None = None
+    place: str | None = None
+    confidence: float = 0.5
+    names: dict[str, str] = field(default_factory=dict)  # entity key -> the proper name this sentence uses
 
     @property
     def is_fact(self) -> bool:
@@ -116,3 +157,4 @@ class Extraction:
     document: Document
     entities: dict[str, Entity] = field(default_factory=dict)
     relations: list[Relation] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)

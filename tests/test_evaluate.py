@@ -89,3 +89,47 @@ def test_matches_reference_scorer_on_dev_rows(tmp_path):
     # "Moscow" is not a listed form of Russia (fp + fn); "M23 attacked" is an unmatched in-family row (fp)
     assert (r.overall.tp, r.overall.fp, r.overall.fn) == (1, 2, 1)
     assert round(r.precision, 2) == 0.33 and round(r.recall, 2) == 0.5
+
+
+def test_punctuation_is_normalised_like_the_reference_scorer(tmp_path):
+    """score.py drops all punctuation, hyphens included: 'al-Sham' and 'al Sham' are one form."""
+    path = tmp_path / "g.json"
+    path.write_text(json.dumps({"docs": [{"id": "a", "gold": [{"s": ["Hayat Tahrir al Sham"], "p": "captured",
+                                                                "o": ["Maarat al-Numan"]}]}]}))
+    r = evaluate(path, [row("Hayat Tahrir al-Sham", "captured", "Maarat al Numan", doc="a")])
+    assert (r.overall.tp, r.overall.fp) == (1, 0)
+
+
+def test_rows_are_scored_by_the_names_the_sentence_uses_not_the_labels(tmp_path):
+    """The gazetteer labels Abbas Araqchi "Abbas Araghchi"; the row's subject is the text's spelling, as score.py
+    reads it, and its label is kept apart."""
+    path = tmp_path / "g.json"
+    path.write_text(json.dumps({"docs": [{"id": "a", "gold": [{"s": ["Abbas Araqchi"], "p": "memberOf",
+                                                                "o": ["Iran"]}]}]}))
+    named = {**row("Abbas Araqchi", "memberOf", "Iran", doc="a"), "subject_label": "Abbas Araghchi"}
+    assert evaluate(path, [named]).overall.tp == 1
+    labelled = {**row("Abbas Araghchi", "memberOf", "Iran", doc="a"), "subject_label": "Abbas Araqchi"}
+    assert evaluate(path, [labelled]).overall.tp == 0
+
+
+# ---------------------------------------------------------------- PLOVER records
+def test_plover_scoring_by_type_source_word_and_family_fallback(tmp_path):
+    from kg.evaluate import evaluate_plover, false_events
+
+    gold = [{"id": "a", "event": "THREATEN", "source": [{"actorText": "the Houthi rebels"}]},
+            {"id": "b", "event": "FIGHT", "source": [{"actorText": "Ukrainian forces"}]},
+            {"id": "c", "event": "DEMAND", "source": [{"actorText": "Kenya"}]},
+            {"id": "d", "event": "DOCUMENT"}]
+    path = tmp_path / "gsr.json"
+    path.write_text(json.dumps(gold))
+    rows = [{"doc": "x/a.txt", "subject": "Houthis", "predicate": "threatened", "plover": "THREATEN"},
+            {"doc": "a.txt", "subject": "Houthis", "predicate": "attacked", "plover": "FIGHT"},
+            {"doc": "b", "subject": "Ukraine", "predicate": "captured", "plover": None},  # fallback: FIGHT
+            {"doc": "c", "subject": "Kenya", "predicate": "leads"}]  # no PLOVER type at all: a wrong type
+    r = evaluate_plover(path, rows)
+    # "Houthi rebels" and "Houthis" share no word; "Ukrainian forces" and "Ukraine" neither ("forces" is a stop)
+    assert (r.records, r.typed, r.actor, r.wrong) == (3, 2, 0, 1)
+    assert r.per_type == {"THREATEN": [0, 1], "FIGHT": [0, 1], "DEMAND": [0, 1]}
+    rows[0]["subject"] = "Houthi movement"
+    assert evaluate_plover(path, rows).actor == 1
+    assert false_events(rows, ["c", "e"]) == (1, 2)

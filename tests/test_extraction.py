@@ -34,7 +34,7 @@ def run(extractor: Extractor, text: str, date: str | None = None) -> Extraction:
 
 
 def triples(x: Extraction, include_non_facts: bool = False) -> set[tuple[str, str, str]]:
-    return {(r["subject"], r["predicate"], r["object"]) for r in relation_rows(x, include_non_facts)}
+    return {(r["subject_label"], r["predicate"], r["object_label"]) for r in relation_rows(x, include_non_facts)}
 
 
 def find(x: Extraction, predicate: str, obj: str):
@@ -51,9 +51,16 @@ def matches(pattern: list[str], triple: tuple[str, str, str]) -> bool:
     return all(fnmatch.fnmatchcase(value, pat) for pat, value in zip(pattern, triple, strict=True))
 
 
+def plover_events(x: Extraction) -> set[tuple[str, str, str]]:
+    """Asserted rows as (source label, 'TYPE.mode' or 'TYPE', target label or '')."""
+    return {(r["subject_label"], f"{r['plover']}.{r['plover_mode']}" if r["plover_mode"] else r["plover"],
+             r["object_label"] or "") for r in relation_rows(x) if r["plover"]}
+
+
 @pytest.mark.parametrize("case", load_cases(), ids=lambda c: c["name"])
 def test_sentence(extractor, case):
-    """One row of tests/data/sentences.toml: the sentence gives the expected triples and none of the absent ones."""
+    """One row of tests/data/sentences.toml: the sentence gives the expected triples and PLOVER events and none of
+    the absent ones."""
     x = run(extractor, case["text"], case.get("date"))
     got = triples(x)
     for pattern in case.get("expect", []):
@@ -62,7 +69,13 @@ def test_sentence(extractor, case):
         assert not any(matches(pattern, t) for t in got), f"{pattern} in {got}"
     if case.get("no_facts"):
         assert not got
-    assert case.get("expect") or case.get("absent") or case.get("no_facts"), "a row must assert something"
+    events = plover_events(x)
+    for pattern in case.get("events", []):
+        assert any(matches(pattern, e) for e in events), f"{pattern} not in {events}"
+    for pattern in case.get("absent_events", []):
+        assert not any(matches(pattern, e) for e in events), f"{pattern} in {events}"
+    assert case.get("expect") or case.get("absent") or case.get("no_facts") or case.get("events") or case.get(
+        "absent_events"), "a row must assert something"
 
 
 def test_sentence_table_names_are_unique():
@@ -226,15 +239,83 @@ def test_relative_date_without_publication_date_kept_as_text(extractor):
     assert rel.date is None and rel.date_text == "Tuesday"
 
 
+@pytest.mark.parametrize("base", ["2024-12-04", "2024-02-29", "2023-01-01", "2025-07-13T10:00:00", None])
+def test_common_date_forms_resolve_as_dateparser_does(base):
+    """The forms resolved without dateparser (it costs tens of milliseconds a call) give dateparser's answer."""
+    import warnings
+    from datetime import datetime
+
+    import dateparser
+
+    from kg.nlp.time import _common_form
+
+    checked = 0
+    for text in ["Monday", "Wednesday", "Sunday", "last Friday", "yesterday", "today", "last week", "March 3",
+                 "3 March", "March 3, 2023", "December 5", "January 1", "February 29", "29 February 2020",
+                 "July 4th", "4th July 2021", "October 2024", "June 31"]:
+        quick = _common_form(text, base)
+        if quick is None:
+            continue
+        settings = {"PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False}
+        if base:
+            settings["RELATIVE_BASE"] = datetime.fromisoformat(base)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            parsed = dateparser.parse(text, languages=["en"], settings=settings)
+        expected = parsed.strftime("%Y-%m" if text == "October 2024" else "%Y-%m-%d")
+        assert quick == expected, (text, base)
+        checked += 1
+    assert checked >= (4 if base is None else 14)
+
+
 def test_relation_rows_shape(extractor):
     x = extractor.extract(Document(id="d1", text="Turkey invaded Syria.", path="corpus/d1.txt"))
     row = next(relation_rows(x))
-    assert set(row) == {"doc", "subject", "predicate", "object", "subject_key", "object_key", "subject_type",
-                        "object_type", "sentence", "start", "end", "sentence_start", "sentence_end", "modality",
-                        "claimed_by", "denied_by", "confirmed_by", "reported_by", "date", "date_text", "place",
-                        "confidence"}
+    assert set(row) == {"doc", "subject", "predicate", "object", "subject_label", "object_label", "subject_key",
+                        "object_key", "subject_type", "object_type", "event", "sources", "targets", "plover",
+                        "plover_mode", "plover_context", "cameo", "sentence", "start", "end", "sentence_start",
+                        "sentence_end", "modality", "claimed_by", "denied_by", "confirmed_by", "reported_by", "date",
+                        "date_text", "place", "confidence"}
     assert row["doc"] == "corpus/d1.txt" and x.document.text[row["start"]:row["end"]] == "invaded"
     assert row["subject_key"] in x.entities and row["object_key"] in x.entities
+
+
+@pytest.mark.parametrize("text, subject, label", [
+    # a former name or another spelling of a known actor is what the sentence says; the label is the gazetteer's
+    ("Abu Mohammed al-Jolani leads Hayat Tahrir al-Sham.", "Abu Mohammed al-Jolani", "Ahmed al-Sharaa"),
+    ("General Tiani leads the junta in Niamey.", "General Tiani", "Abdourahamane Tchiani"),
+    # descriptions, demonyms, pronouns and abbreviations only stand for the actor: its label
+    ("Russian forces captured the village of Krynky.", "Russia", "Russia"),
+    ("Hayat Tahrir al-Sham says it captured the town of Saraqib.", "Hayat Tahrir al-Sham", "Hayat Tahrir al-Sham"),
+    ("The US struck Houthi radar sites in Yemen.", "United States", "United States"),
+    # a capital speaking for its state is a proper name the sentence gives the state
+    ("Moscow sent troops to Mali.", "Moscow", "Russia"),
+])
+def test_rows_name_actors_as_the_sentence_does(extractor, text, subject, label):
+    rows = list(relation_rows(run(extractor, text)))
+    assert rows, text
+    assert rows[0]["subject"] == subject and rows[0]["subject_label"] == label, rows[0]
+
+
+def test_a_pronoun_subject_gives_the_label_of_its_antecedent(extractor):
+    x = run(extractor, "Abu Mohammed al-Jolani founded the group in 2012. He later led the capture of Idlib.")
+    rows = [r for r in relation_rows(x) if r["sentence"].startswith("He")]
+    assert rows and all(r["subject"] == r["subject_label"] == "Ahmed al-Sharaa" for r in rows), rows
+
+
+def test_rows_of_one_event_share_its_id_sources_and_targets(extractor):
+    """An event table is the rows grouped by 'event': one event with both sources, one with both parties."""
+    rows = list(relation_rows(run(extractor, "Malian troops and Wagner fighters recaptured Kidal and Tessalit. "
+                                             "Ethiopia and Eritrea agreed to reopen the border.")))
+    capture = [r for r in rows if r["predicate"] == "recaptured"]
+    assert len(capture) == 4 and len({r["event"] for r in capture}) == 1, capture
+    assert {s["label"] for s in capture[0]["sources"]} == {"Malian army", "Wagner Group"}
+    assert {t["label"] for t in capture[0]["targets"]} == {"Kidal", "Tessalit"}
+    assert capture[0]["plover"] == "FIGHT" and capture[0]["plover_mode"] == "occupy" and capture[0]["cameo"] == "192"
+    agreed = [r for r in rows if r["plover"] == "AGREE"]
+    pairs = {(r["subject_label"], r["object_label"]) for r in agreed}
+    assert pairs == {("Ethiopia", "Eritrea"), ("Eritrea", "Ethiopia")}
+    assert len({r["event"] for r in agreed}) == 1 and agreed[0]["targets"] == []
 
 
 def test_pipe_preserves_order(extractor):

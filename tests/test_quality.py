@@ -93,6 +93,47 @@ def test_blind_sets(extractor, texts, gold, min_f1, min_p):
 RE3D = ROOT / "tests" / "data" / "re3d"  # Dstl's re3d, three redistributable folders (LICENSE/ATTRIBUTION inside)
 
 
+def re3d_synonym_pairs() -> list[tuple[str, tuple[int, int], tuple[int, int], str, str]]:
+    """re3d's IsSynonymOf pairs between actors (not units or coordinates), each once: (text, span, span, a, b)."""
+    import json
+
+    pairs: dict = {}
+    for folder in sorted(p for p in RE3D.iterdir() if p.is_dir()):
+        texts = {d["_id"]: d["text"] for d in map(json.loads, (folder / "documents.json").read_text(
+            encoding="utf-8-sig").splitlines()) if d}
+        for line in (folder / "relations.json").read_text(encoding="utf-8-sig").splitlines():
+            r = json.loads(line) if line.strip() else {}
+            if r.get("type") != "IsSynonymOf" or any(c.isdigit() for c in r["source"] + r["target"]):
+                continue
+            spans = sorted([(r["sourceBegin"], r["sourceEnd"]), (r["targetBegin"], r["targetEnd"])])
+            pairs[(r["documentId"], *spans)] = (texts[r["documentId"]], *spans, r["source"], r["target"])
+    return list(pairs.values())
+
+
+def test_coreference_on_re3d_synonym_pairs(extractor, capsys):
+    """Coreference measured alone: re3d's annotators marked which mentions name one actor ("Tobias Ellwood, the
+    Minister for the Middle East", "Daesh (also known as ISIL)"); both sides must resolve to one entity."""
+    from kg.nlp.entities import DocEntities
+    from kg.nlp.relations import RelationFinder
+
+    pairs = re3d_synonym_pairs()
+    same = []
+    for text, *spans, a, b in pairs:
+        sdoc = extractor.nlp(text)
+        ents = DocEntities(sdoc, extractor.gazetteer, extractor.matcher)
+        finder = RelationFinder(ents, extractor.lexicon)
+        keys = []
+        for start, end in spans:
+            root = sdoc.char_span(start, end, alignment_mode="expand").root
+            m = finder._pronoun(root, root.head) if root.pos_ == "PRON" else ents.resolve(root)
+            keys.append(m.key if m is not None else None)
+        if keys[0] is not None and keys[0] == keys[1]:
+            same.append((a, b))
+    print(f"re3d synonym pairs resolved to one entity: {len(same)}/{len(pairs)}")
+    assert len(pairs) >= 20 and len(same) >= 8, (len(same), same)
+    assert ("Daesh", "ISIL") in same or ("ISIL", "Daesh") in same
+
+
 @pytest.mark.skipif(not (SHARED_DEV / "score_re3d.py").exists(), reason="the re3d scorer lives in ../shared/dev")
 def test_re3d_recall_on_real_documents(extractor, tmp_path, capsys):
     """Real Syria/Iraq documents nobody on the team wrote: recall of named fighting, membership, command and
@@ -110,3 +151,48 @@ def test_re3d_recall_on_real_documents(extractor, tmp_path, capsys):
     preds.write_text("".join(json.dumps(row) + "\n" for x in extractor.pipe(docs) for row in relation_rows(x)))
     recall = scorer.score(preds, folders)
     assert recall >= 0.6, capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- PLOVER events
+PLOVER_DEV = ROOT / "tests" / "data" / "plover-dev"  # written from the PLOVER definitions; see its README
+
+
+@pytest.fixture(scope="module")
+def plover_dev_rows(extractor) -> list[dict]:
+    return rows_for(extractor, sorted((PLOVER_DEV / "texts").glob("*.txt")))
+
+
+def test_plover_dev_actor_recall_and_wrong_types(plover_dev_rows):
+    """Every asserted event of the PLOVER dev set: a row of its type whose subject names a gold source."""
+    from kg.evaluate import evaluate_plover
+
+    report = evaluate_plover(PLOVER_DEV / "gsr.json", plover_dev_rows)
+    assert report.actor_recall >= 0.70, report.format()
+    assert report.wrong_type <= 0.10, report.format()
+    assert all(hits for hits, _n in report.per_type.values()), report.format()  # no type left out
+
+
+def test_plover_dev_sentences_without_events_give_none(plover_dev_rows):
+    import json
+
+    from kg.evaluate import false_events
+
+    sentences = json.loads((PLOVER_DEV / "plover-dev.json").read_text(encoding="utf-8"))["sentences"]
+    hits, n = false_events(plover_dev_rows, [s["id"] for s in sentences if not s["events"]])
+    assert n >= 40 and hits <= 0.05 * n, f"{hits}/{n} sentences without an event got one"
+
+
+@pytest.mark.skipif(not (SHARED_DEV / "score_plover.py").exists(), reason="the PLOVER scorer lives in ../shared/dev")
+def test_plover_scoring_agrees_with_the_reference_scorer(plover_dev_rows, tmp_path, capsys):
+    import importlib.util
+    import json
+
+    from kg.evaluate import evaluate_plover
+
+    spec = importlib.util.spec_from_file_location("score_plover", SHARED_DEV / "score_plover.py")
+    scorer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scorer)
+    preds = tmp_path / "p.jsonl"
+    preds.write_text("".join(json.dumps(row) + "\n" for row in plover_dev_rows))
+    assert scorer.score(preds, PLOVER_DEV / "gsr.json") == evaluate_plover(PLOVER_DEV / "gsr.json",
+                                                                         plover_dev_rows).actor_recall

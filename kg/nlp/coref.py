@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from .entities import DocEntities, Mention
 
 WORDS = load_words()
-LINK_CONFIDENCE = {"description": 0.8, "definite": 0.7, "role": 0.8, "pronoun": 0.75, "implicit_agent": 0.6}
+LINK_CONFIDENCE = {"description": 0.8, "definite": 0.7, "role": 0.8, "pronoun": 0.75, "implicit_agent": 0.6,
+                   "apposition": 0.9}
 
 
 def linked(m: Mention, kind: str) -> Mention:

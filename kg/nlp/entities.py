@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
+from spacy.attrs import LEMMA, LOWER
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
@@ -64,6 +65,9 @@ SKIP_MODIFIERS = {"det", "nummod", "quantmod", "punct", "predet", "case", "advmo
 QUANTITY_WORDS = WORDS.quantity_words
 
 
+NO_ENTITY = object()  # a naming rule's answer when the phrase names something nobody can resolve: stop there
+
+
 @dataclass
 class Mention:
     """One resolved stretch of text: tokens [start, end) that denote entity ``key``."""
@@ -110,9 +114,18 @@ class DocEntities:
         self.tok_mention: list[Mention | None] = [None] * len(doc)
         self.mentions: list[Mention] = []
         self._np_cache: dict[int, Mention | None] = {}
+        self._forms: list[list[int]] | None = None
         self._find_named(matcher)
         self.lead_country = self._lead_country()
         self.coref = Coreference(self)
+
+    @property
+    def forms(self) -> list[list[int]]:
+        """(lemma, lower-case form) hashes of every token: the rules pick their trigger words from these, in C,
+        instead of making a Python Token of every word."""
+        if self._forms is None:
+            self._forms = self.doc.to_array([LEMMA, LOWER]).tolist()
+        return self._forms
 
     # ------------------------------------------------------------------ named mentions
     def _credits(self) -> set[int]:
@@ -286,40 +299,30 @@ class DocEntities:
         before = self._place_noun_before(span.start)
         if before:
             return before
-        if span.start > 0 and self.doc[span.start - 1].lower_ in ("near", "outside", "around"):
+        if span.start > 0 and self.doc[span.start - 1].lower_ in WORDS.place_cues:
             return "Settlement"  # "Near Al Shadaddi": a place whatever NER said
         if len(span) <= 3 and label in ("GPE", "FAC", "ORG", "PERSON", "LOC") and not self._titled(span):
             place = geo.lookup(span.text)
             if place is not None and place.is_country:
                 return "Country"  # "Cameroon", which NER may call FAC or ORG
-        if last in ("province", "governorate", "state", "oblast") and label in ("GPE", "LOC"):
+        after = self.doc[span.end].lemma_.lower() if span.end < len(self.doc) else ""
+        if last in WORDS.province_words and label in ("GPE", "LOC") or after in WORDS.province_words | {"region"}:
             return "Province"
-        if span.end < len(self.doc) and self.doc[span.end].lemma_.lower() in ("province", "governorate",
-                                                                               "state", "oblast", "region"):
-            return "Province"
-        if span.end < len(self.doc) and self.doc[span.end].lemma_.lower() in ("river", "sea", "lake", "mountain",
-                                                                               "valley", "gorge", "desert", "bay"):
+        if after in WORDS.landform_words:
             return "Region"  # "the Dnipro river" is no city
         if label in ("PERSON", "ORG") and len(span) <= 2 and not self._titled(span):
             # the small model calls many towns PERSON/ORG; a well-known city name is a city
             place = geo.lookup(span.text)
             if place is not None and not place.is_country and place.population >= 50_000:
                 return "City"
-        if label == "FAC" and words & {"clan", "cartel", "gang", "militia", "brigade", "brigades", "front"}:
+        named_as = {WORDS.name_word_types[w] for w in words if w in WORDS.name_word_types}
+        if label == "FAC" and words & WORDS.armed_building_words:
             return "ArmedGroup"  # "the Gulf Clan": NER took it for a building
         if label == "ORG" or label == "PERSON" and len(span) > 3:
-            if words & {"army", "forces", "front", "brigade", "brigades", "movement", "militia", "liberation",
-                        "battalion", "corps", "guard", "guards", "mujahideen", "jihad", "sham", "islamic",
-                        "province", "brotherhood", "resistance", "rebels", "militants", "taliban", "clan",
-                        "cartel", "gang"}:
-                return "ArmedGroup"
-            if words & {"observatory", "watch", "monitor", "rights"}:
-                return "MonitoringGroup"
-            if words & {"news", "tv", "television", "agency", "times", "press", "media", "channel", "post",
-                        "radio", "broadcasting"}:
-                return "MediaOutlet"
-            if words & {"ministry", "government", "council", "parliament", "cabinet", "presidency"}:
-                return "Government"
+            # "... Liberation Front" is armed, "... Observatory" monitors; the first class in this order wins
+            for etype in ("ArmedGroup", "MonitoringGroup", "MediaOutlet", "Government"):
+                if etype in named_as:
+                    return etype
         if label == "PERSON":
             return "Person"
         if label == "ORG":
@@ -446,67 +449,88 @@ class DocEntities:
         return Mention(m.start, m.end, e.id, e.label, e.type, head_lemma=title, country=e.country)
 
     def _noun_phrase_rules(self, tok: Token, literal: bool = False) -> Mention | None:
+        """The entity of a common-noun phrase: the first of the naming rules that decides, else the description."""
         lemma = tok.lemma_.lower()
-        named = self._name_with_of(tok)
-        if named is not None:
-            return named
-        # "hundreds of civilians", "dozens of soldiers": the quantity stands for its members
-        if lemma in QUANTITY_HEADS and lemma != "group" or tok.lower_ in QUANTITY_WORDS:
+        for rule in (self._name_with_of, self._counted_members, self._named_by_link, self._head_of_name,
+                     self._name_after_head, self._person_in_apposition, self._members_from):
+            found = rule(tok, lemma, literal)
+            if found is NO_ENTITY:
+                return None
+            if found is not None:
+                return found
+        mods = self._modifiers(tok)
+        return self._name_in_modifiers(tok, lemma, mods) or self._description(tok, lemma, literal, mods)
+
+    # the naming rules: each gives a Mention, NO_ENTITY (the phrase names something we cannot resolve: stop), or
+    # None (not this rule)
+    def _counted_members(self, tok: Token, lemma: str, literal: bool) -> Mention | object | None:
+        """'hundreds of civilians', 'dozens of soldiers', 'a group of refugees': the quantity stands for its members;
+        'the group of X' may be the group the story is about."""
+        if lemma in QUANTITY_HEADS and (lemma != "group" or self._indefinite(tok)) or tok.lower_ in QUANTITY_WORDS:
             for child in tok.children:
                 if child.dep_ == "prep" and child.lower_ == "of":
                     pobj = next((p for p in child.children if p.dep_ == "pobj"), None)
                     if pobj is not None:
-                        return self._resolve(pobj)
-        # "forces loyal to commander Khalifa Haftar", "forces backed by the coalition": named by the phrase
-        if lemma in MEMBER_HEADS and not literal and not any(c.dep_ in ("poss", "compound", "amod", "nmod")
-                                                             for c in tok.lefts):
-            for child in tok.children:
-                link = LINKING_PARTICIPLES.get(child.lower_)
-                if link is None or child.dep_ not in ("amod", "acl") or child.i != tok.i + 1:
-                    continue  # only "forces backed by X" as one phrase, not "Ugandan troops, backed by X"
-                for pobj in (p for prep in child.children if prep.dep_ in ("prep", "agent") and prep.lower_ == link
-                             for p in prep.children if p.dep_ == "pobj"):
-                    pm = self.tok_mention[pobj.i] or self._resolve(pobj)
-                    if pm is not None and pm.named and (pm.type == "Person" or link == "by"):
-                        end = max(pm.end, pobj.i + 1)
-                        label = self.doc[tok.i:end].text
-                        return Mention(tok.i, end, slugify(label), label, "ArmedGroup", named=False,
-                                       head_lemma=lemma)
-        # "the city of Aleppo", "the government of Turkey", "the province of Idlib"
-        if lemma in PLACE_HEADS or lemma in GOVERNMENT_HEADS:
-            for child in tok.children:
-                if child.dep_ == "prep" and child.lower_ == "of":
-                    for pobj in child.children:
-                        if pobj.dep_ == "pobj":
-                            inner = self._resolve(pobj)
-                            if inner is None:
-                                # "the village of Jebel Moya days after ...": the parser took "days" as head
-                                inner = next((self.tok_mention[t.i] for t in pobj.subtree
-                                              if self.tok_mention[t.i] is not None
-                                              and self.tok_mention[t.i].named), None)
-                            if inner is None:
-                                return None  # an explicit "of" phrase we cannot name: no antecedent guess
-                            if lemma in PLACE_HEADS:
-                                if inner.type in ("Person", "Organization", "Place", "Group", "Town", "City",
-                                                  "Settlement"):
-                                    inner.type = HEAD_TYPES.get(lemma, inner.type)
-                                return inner
-                            if inner.type == "Country":
-                                return self._government_of(inner, tok)
-                            entry = self.gaz.entries.get(inner.key)
-                            iso = entry.country if entry is not None and entry.country else None
-                            if inner.type == "Person" and iso:
-                                # "the government of Prime Minister Abiy Ahmed": his state
-                                cid = self.gaz.country_by_iso.get(iso)
-                                if cid:
-                                    return self._government_of(self._country_mention(cid, tok), tok)
-                            if inner.type == "Person":
-                                # someone the gazetteer does not know: "the government of President Salva
-                                # Kiir" as written, not a guess from the article's most frequent country
-                                label = self.doc[tok.i:max(inner.end, pobj.i + 1)].text
-                                return Mention(tok.i, tok.i + 1, slugify(label), label, "Government", named=False,
-                                               head_lemma=lemma)
-        # "the Lebanese terrorist group Hezbollah": a generic head followed by the name
+                        return self._resolve(pobj) or NO_ENTITY
+        return None
+
+    def _named_by_link(self, tok: Token, lemma: str, literal: bool) -> Mention | None:
+        """'forces loyal to commander Khalifa Haftar', 'forces backed by the coalition': named by the phrase."""
+        if lemma not in MEMBER_HEADS or literal or any(c.dep_ in ("poss", "compound", "amod", "nmod")
+                                                       for c in tok.lefts):
+            return None
+        for child in tok.children:
+            link = LINKING_PARTICIPLES.get(child.lower_)
+            if link is None or child.dep_ not in ("amod", "acl") or child.i != tok.i + 1:
+                continue  # only "forces backed by X" as one phrase, not "Ugandan troops, backed by X"
+            for pobj in (p for prep in child.children if prep.dep_ in ("prep", "agent") and prep.lower_ == link
+                         for p in prep.children if p.dep_ == "pobj"):
+                pm = self.tok_mention[pobj.i] or self._resolve(pobj)
+                if pm is not None and pm.named and (pm.type == "Person" or link == "by"):
+                    end = max(pm.end, pobj.i + 1)
+                    label = self.doc[tok.i:end].text
+                    return Mention(tok.i, end, slugify(label), label, "ArmedGroup", named=False, head_lemma=lemma)
+        return None
+
+    def _head_of_name(self, tok: Token, lemma: str, literal: bool) -> Mention | object | None:
+        """'the city of Aleppo', 'the province of Idlib', 'the government of Turkey'."""
+        if lemma not in PLACE_HEADS and lemma not in GOVERNMENT_HEADS:
+            return None
+        for pobj in (p for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"
+                     for p in c.children if p.dep_ == "pobj"):
+            inner = self._resolve(pobj)
+            if inner is None:
+                # "the village of Jebel Moya days after ...": the parser took "days" as head
+                inner = next((self.tok_mention[t.i] for t in pobj.subtree
+                              if self.tok_mention[t.i] is not None and self.tok_mention[t.i].named), None)
+            if inner is None:
+                return NO_ENTITY  # an explicit "of" phrase we cannot name: no antecedent guess
+            if lemma in PLACE_HEADS:
+                if inner.type in ("Person", "Organization", "Place", "Group", "Town", "City", "Settlement"):
+                    inner.type = HEAD_TYPES.get(lemma, inner.type)
+                return inner
+            return self._government_of_name(tok, lemma, pobj, inner)
+        return None
+
+    def _government_of_name(self, tok: Token, lemma: str, pobj: Token, inner: Mention) -> Mention | None:
+        if inner.type == "Country":
+            return self._government_of(inner, tok)
+        entry = self.gaz.entries.get(inner.key)
+        iso = entry.country if entry is not None and entry.country else None
+        if inner.type == "Person" and iso:
+            # "the government of Prime Minister Abiy Ahmed": his state
+            cid = self.gaz.country_by_iso.get(iso)
+            if cid:
+                return self._government_of(self._country_mention(cid, tok), tok)
+        if inner.type == "Person":
+            # someone the gazetteer does not know: "the government of President Salva Kiir" as written, not a
+            # guess from the article's most frequent country
+            label = self.doc[tok.i:max(inner.end, pobj.i + 1)].text
+            return Mention(tok.i, tok.i + 1, slugify(label), label, "Government", named=False, head_lemma=lemma)
+        return None
+
+    def _name_after_head(self, tok: Token, lemma: str, literal: bool) -> Mention | None:
+        """'the Lebanese terrorist group Hezbollah', 'the group, Hamas', 'the capital Sanaa': the name."""
         if tok.i + 1 < len(self.doc):
             nxt = self.tok_mention[tok.i + 1]
             if nxt is not None and nxt.named and lemma in HEAD_TYPES and nxt.type in ACTOR_TYPES:
@@ -517,41 +541,72 @@ class DocEntities:
                 if am is not None and am.named and lemma in ANAPHORIC_HEADS:
                     return am
                 if lemma in PLACE_HEADS and child.pos_ == "PROPN" and child.i == tok.i + 1:
-                    named = self._resolve(child)  # "the capital Sanaa": the name, not an antecedent guess
+                    named = self._resolve(child)  # not an antecedent guess
                     if named is not None:
                         return named
-        if lemma in MEMBER_HEADS and tok.dep_ in ("nsubj", "nsubjpass", "dep", "ROOT") or (
-                tok.dep_ == "conj" and tok.head.dep_ == "nsubj" and lemma in MEMBER_HEADS):
-            # "Fighters from the RSF captured ...": the group acts
-            for child in tok.children:
-                if child.dep_ == "prep" and child.lower_ in ("from", "of"):
-                    for pobj in child.children:
-                        inner = self._resolve(pobj) if pobj.dep_ == "pobj" else None
-                        if inner is not None and inner.named and inner.type in ACTOR_TYPES:
-                            return inner
-        mods = self._modifiers(tok)
+        return None
+
+    def _person_in_apposition(self, tok: Token, lemma: str, literal: bool) -> Mention | None:
+        """'Tobias Ellwood, the Minister for the Middle East', 'the Iraqi Foreign Minister, Ibrahim al-Jaafari': a
+        person's title set beside the person's name is that person."""
+        if HEAD_TYPES.get(lemma) != "Person" or literal:
+            return None
+        beside = [c for c in tok.children if c.dep_ == "appos"] + ([tok.head] if tok.dep_ == "appos" else [])
+        for other in beside:
+            m = self.tok_mention[other.i]
+            if m is not None and m.named and (m.type == "Person" or m.type == "Organization"
+                                              and m.key not in self.gaz.entries):
+                return linked(replace(m, type="Person"), "apposition")
+        return None
+
+    def _members_from(self, tok: Token, lemma: str, literal: bool) -> Mention | None:
+        """'Fighters from the RSF captured ...': the group acts."""
+        if lemma not in MEMBER_HEADS or not (tok.dep_ in ("nsubj", "nsubjpass", "dep", "ROOT")
+                                             or tok.dep_ == "conj" and tok.head.dep_ == "nsubj"):
+            return None
+        for pobj in (p for c in tok.children if c.dep_ == "prep" and c.lower_ in ("from", "of")
+                     for p in c.children if p.dep_ == "pobj"):
+            inner = self._resolve(pobj)
+            if inner is not None and inner.named and inner.type in ACTOR_TYPES:
+                return inner
+        return None
+
+    def _name_in_modifiers(self, tok: Token, lemma: str, mods: list[Token]) -> Mention | None:
+        """'the Ansar Dine group' is Ansar Dine; 'President Assad's army' is his state's army."""
         for mod in mods:
             mm = self.tok_mention[mod.i]
             if mm is None or mod.dep_ not in ("compound", "poss"):
                 continue
             if lemma in NAME_HEADS and mm.named and mm.type in ACTOR_TYPES and mod.dep_ == "compound":
-                return mm  # "the Ansar Dine group" is Ansar Dine
+                return mm
             if mm.type == "Person" and mod.dep_ == "poss" and lemma in ARMY_HEADS | GOVERNMENT_HEADS | {"force",
                                                                                                    "troop"}:
                 army = self._army_of_person(mm, tok)
                 if army is not None:
                     return army
-        # nationality or country modifier: "Russian forces" → Russia, "Israeli military" → gazetteer/army
-        country = None
-        actor = None
-        for mod in mods:
-            mm = self.tok_mention[mod.i]
-            if mm is None or mod.dep_ not in ("amod", "compound", "poss", "nmod"):
-                continue
-            if mm.type == "Country":
-                country = mm
-            elif mm.named and mm.type in ACTOR_TYPES and mm.type != "Person":
-                actor = mm
+        return None
+
+    # the description: what the phrase says, a known description, an antecedent, or the state behind it
+    def _description(self, tok: Token, lemma: str, literal: bool, mods: list[Token]) -> Mention | None:
+        phrase = self._phrase_words(tok, mods)
+        if phrase is None:
+            return None
+        start, words = phrase
+        label = self._label(words)
+        known = self._known_description(label, start, tok, lemma)
+        if known is not None:
+            return known
+        antecedent = self._definite_antecedent(tok, lemma, words)
+        if antecedent is not None:
+            return antecedent
+        country, actor = (None, None) if literal else self._nationality(mods)
+        stands_for = self._state_behind(tok, lemma, start, words, country, actor)
+        if stands_for is not None:
+            return stands_for
+        return self._described(tok, lemma, start, words, label, country)
+
+    def _phrase_words(self, tok: Token, mods: list[Token]) -> tuple[int, list[Token]] | None:
+        """Where the phrase starts and the words that describe (no determiners, numbers, dates, hedges)."""
         start = min([tok.i] + [m.i for m in mods])
         for k in range(start + 1, tok.i):
             if self.doc[k].text in ("-", "\u2013", "\u2014") and self.doc[k - 1].whitespace_:
@@ -567,18 +622,25 @@ class DocEntities:
         if tok.pos_ == "PROPN" and len(words) > 1:
             # "the capital Sanaa", "the town Bakhmut": the name without its generic place word
             words = [t for t in words if t.i == tok.i or t.lemma_.lower() not in PLACE_HEADS] or words
-        label = self._label(words)
+        return start, words
+
+    def _known_description(self, label: str, start: int, tok: Token, lemma: str) -> Mention | None:
+        """A description the gazetteer knows ('Israeli army'), or knows in this article's country ('the army')."""
         key_form = alias_key(label)
-        if key_form in self.gaz.aliases:
-            e = self.gaz.entries[self.gaz.aliases[key_form]]
-            return Mention(start, tok.i + 1, e.id, e.label, e.type, head_lemma=lemma, country=e.country)
-        ctx = self.gaz.context_aliases.get(key_form)
-        if ctx and self.lead_country in ctx:
-            e = self.gaz.entries[ctx[self.lead_country]]
-            return Mention(start, tok.i + 1, e.id, e.label, e.type, head_lemma=lemma, country=e.country)
-        if (tok.dep_ != "compound" and any(t.lower_ == "the" for t in tok.children)
-                and lemma in ANAPHORIC_HEADS and all(t.lower_ in DESCRIPTIVE or t.i == tok.i or t.tag_ == "VBN"
-                                                     or t.head.tag_ == "VBN" for t in words)):
+        ent_id = self.gaz.aliases.get(key_form)
+        if ent_id is None and self.lead_country:
+            ent_id = self.gaz.context_aliases.get(key_form, {}).get(self.lead_country)
+        if ent_id is None:
+            return None
+        e = self.gaz.entries[ent_id]
+        return Mention(start, tok.i + 1, e.id, e.label, e.type, head_lemma=lemma, country=e.country)
+
+    def _definite_antecedent(self, tok: Token, lemma: str, words: list[Token]) -> Mention | None:
+        """'the group', 'the militants', 'the army', 'the country', 'the town': what the story spoke of before."""
+        definite = any(t.lower_ == "the" for t in tok.children)
+        if (tok.dep_ != "compound" and definite and lemma in ANAPHORIC_HEADS
+                and all(t.lower_ in DESCRIPTIVE or t.i == tok.i or t.tag_ == "VBN" or t.head.tag_ == "VBN"
+                        for t in words)):
             if lemma in ARMY_HEADS and len(words) == 1:
                 # "In Mali, where Wagner fought alongside the army": the army of the country this sentence is in
                 here = {m.key for m in self.mentions if m.type == "Country" and tok.sent.start <= m.start < tok.i}
@@ -593,19 +655,34 @@ class DocEntities:
             # participles ("the Iran-backed group") describe, they do not name
             if antecedent is not None:
                 return linked(antecedent, "definite")
-        if lemma == "country" and len(words) == 1 and any(t.lower_ == "the" for t in tok.children):
+        if lemma == "country" and len(words) == 1 and definite:
             for m in reversed(self._ordered_mentions(tok.i)):
                 if m.type == "Country":
                     return m  # "an invasion of the country": the latest country named
-        if lemma in PLACE_HEADS and len([w for w in words if w.lower_ not in PLACE_DESCRIPTORS]) == 1 and any(
-                t.lower_ == "the" for t in tok.children):  # "the city", "the only regional capital"
-            antecedent = self._place_antecedent(tok)
+        if lemma in PLACE_HEADS and len([w for w in words if w.lower_ not in PLACE_DESCRIPTORS]) == 1 and definite:
+            antecedent = self._place_antecedent(tok)  # "the city", "the only regional capital"
             if antecedent is not None:
                 return linked(antecedent, "definite")
-        if literal:
-            actor = country = None
+        return None
+
+    def _nationality(self, mods: list[Token]) -> tuple[Mention | None, Mention | None]:
+        """The state and the named actor among the modifiers: 'Russian forces', 'Hamas fighters'."""
+        country = actor = None
+        for mod in mods:
+            mm = self.tok_mention[mod.i]
+            if mm is None or mod.dep_ not in ("amod", "compound", "poss", "nmod"):
+                continue
+            if mm.type == "Country":
+                country = mm
+            elif mm.named and mm.type in ACTOR_TYPES and mm.type != "Person":
+                actor = mm
+        return country, actor
+
+    def _state_behind(self, tok: Token, lemma: str, start: int, words: list[Token], country: Mention | None,
+                      actor: Mention | None) -> Mention | None:
+        """'Russian forces' → Russia, 'Hamas fighters' → Hamas, 'the Turkish government' → Turkey's government."""
         if (actor is not None and actor.type == "MilitaryForce" and actor.country and country is None
-                and lemma in ("instructor", "adviser", "advisor", "trainer") and not literal):
+                and lemma in ("instructor", "adviser", "advisor", "trainer")):
             cid = self.gaz.country_by_iso.get(actor.country)
             if cid:  # "Russian military instructors" are sent by Russia
                 return self._country_mention(cid, tok)
@@ -618,6 +695,12 @@ class DocEntities:
                                country=country.country, geo_id=country.geo_id)
             if lemma in GOVERNMENT_HEADS:
                 return self._government_of(country, tok)
+        return None
+
+    def _described(self, tok: Token, lemma: str, start: int, words: list[Token], label: str,
+                   country: Mention | None) -> Mention | None:
+        """The phrase as a description of its head's class ('jihadist rebels': an armed group), or a name nobody
+        knows yet; None for a common noun of no class."""
         etype = HEAD_TYPES.get(lemma)
         if (etype is not None and tok.pos_ == "PROPN" and tok.is_title and len(words) == 1 and not tok.is_sent_start
                 and lemma in WORDS.collective_heads):
@@ -640,7 +723,11 @@ class DocEntities:
         return Mention(start, tok.i + 1, slugify(label), label, etype, named=False, head_lemma=lemma,
                        country=country.country if country else None)
 
-    def _name_with_of(self, tok: Token) -> Mention | None:
+    @staticmethod
+    def _indefinite(tok: Token) -> bool:
+        return any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in tok.children)
+
+    def _name_with_of(self, tok: Token, lemma: str = "", literal: bool = False) -> Mention | None:
         """'the Army of the Victorious Sect', 'Party of God': a capitalised head and a capitalised "of" name."""
         if tok.pos_ != "PROPN" or not tok.is_title or tok.lemma_.lower() not in HEAD_TYPES:
             return None
@@ -797,6 +884,23 @@ class DocEntities:
         e = self.gaz.entries[state]
         return Mention(m.start, m.end, e.id, e.label, e.type, head_lemma=m.head_lemma, country=e.country,
                        geo_id=geo.country_geonames_id(e.country) if e.country else None)
+
+    def name_as_written(self, m: Mention, sent: Span) -> str | None:
+        """The words of ``m`` when they are a proper name of its entity in sentence ``sent``: "Abbas Araqchi" for
+        the entity labelled "Abbas Araghchi", "Moscow" for the state it speaks for. None for what only stands for
+        an entity — a pronoun or description resolved by coreference, a demonym ("Russian forces"), an office
+        ("the Syrian president") — and for an abbreviation that reads as a word ("US")."""
+        if not m.named or m.confidence < 1.0 or not sent.start <= m.start < sent.end:
+            return None
+        text = self.doc[m.start:m.end].text.replace("\u2019", "'")
+        if not any(c.islower() for c in text) and self.doc.vocab[text.lower()].is_stop:
+            return None  # "US" reads as "us"
+        known = self.gaz.aliases.get(alias_key(text))
+        if known is not None:
+            return text if known == m.key else None
+        if self.gaz.capitals.get(text.lower()) == m.key:
+            return text  # "Moscow said": the state under the proper name the sentence gives it
+        return text if m.key not in self.gaz.entries and alias_key(text) == alias_key(m.label) else None
 
     # ------------------------------------------------------------------ materialisation
     def key_of(self, m: Mention) -> str:

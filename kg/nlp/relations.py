@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from spacy.attrs import LEMMA, LOWER
 from spacy.tokens import Token
 
 from .coref import linked
@@ -45,6 +44,14 @@ GENERIC_PLACES = WORDS.generic_places
 PORTFOLIO_WORDS = WORDS.portfolio_words
 DEPUTY_WORDS = WORDS.deputy_words
 EVENT_AGENT_DEPS = {"amod", "compound", "nmod", "poss"}
+# "President Assad's army", "the government of Prime Minister Abiy Ahmed": bodies a person is said to lead
+LED_BY_POSSESSOR = WORDS.led_by_possessor
+RULED_BODIES = WORDS.ruled_bodies
+REGIME_HEADS = WORDS.regime_heads  # "Nicolás Maduro's government": whoever has one is a person
+QUANTIFIER_PRONOUNS = WORDS.quantifier_pronouns
+FIRST_PERSON_PLURAL = WORDS.first_person_plural
+PERSON_PRONOUNS = WORDS.person_pronouns
+HELP_VERBS = WORDS.help_verbs
 
 
 _HASHES: dict[tuple[int, int], set[int]] = {}
@@ -61,8 +68,7 @@ def _trigger_hashes(lex: Lexicon, vocab) -> set[int]:
             words.update(group)
         words.update(w.split()[-1] for w in lex.titles)
         words.update(WORDS.member_lists)
-        words.update(("army", "force", "troop", "military", "government", "administration", "regime", "cabinet",
-                      "junta"))
+        words.update(LED_BY_POSSESSOR | RULED_BODIES)
         forms = {v for w in words for v in (w, w.lower(), w.capitalize(), w.title())}
         _HASHES[key] = {vocab.strings.add(f) for f in forms}
     return _HASHES[key]
@@ -102,8 +108,7 @@ class RelationFinder:
         # only words of the lexicon can trigger a rule: pick them from the token arrays (fast, in C)
         # instead of building a Python Token for every word of the article
         keys = _trigger_hashes(lex, doc.vocab)
-        arr = doc.to_array([LEMMA, LOWER])
-        for i in (i for i, (lem, low) in enumerate(arr.tolist()) if lem in keys or low in keys):
+        for i in (i for i, (lem, low) in enumerate(self.ents.forms) if lem in keys or low in keys):
             tok = doc[i]
             pos = tok.pos_
             if pos in ("SPACE", "PUNCT", "DET", "ADP", "NUM", "CCONJ", "PART", "SCONJ"):
@@ -136,9 +141,9 @@ class RelationFinder:
                     out.extend(self._role_noun(tok, lemma))
                 if lemma in lex.fall_verbs:
                     out.extend(self._fall_noun(tok))
-                if lemma in ("army", "force", "troop", "military", "government", "regime", "administration"):
+                if lemma in LED_BY_POSSESSOR:
                     out.extend(self._possessive_leader(tok))
-                if lemma in ("government", "administration", "regime", "cabinet", "junta"):
+                if lemma in RULED_BODIES:
                     out.extend(self._government_of_person(tok))
         return out
 
@@ -206,8 +211,8 @@ class RelationFinder:
         if verb.dep_ == "advcl" and verb.tag_ == "VBG" and any(c.dep_ == "nsubjpass" for c in verb.head.children):
             # "the cruiser was sunk by the submarine, killing 323 sailors": the agent did it
             return [p for c in verb.head.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
-        if verb.dep_ in ("conj", "xcomp") or (verb.dep_ == "advcl" and verb.tag_ == "VBG"):
-            if verb.head.i != verb.i:
+        if verb.dep_ in ("conj", "xcomp", "acomp") or (verb.dep_ == "advcl" and verb.tag_ == "VBG"):
+            if verb.head.i != verb.i:  # acomp: "X is ready to send troops"
                 return self._subject_tokens(verb.head)
         if verb.dep_ in ("acl", "relcl", "advcl") and verb.tag_ == "VB" and any(
                 c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
@@ -232,7 +237,7 @@ class RelationFinder:
         lower = tok.lower_
         if lower in RELATIVE_PRONOUNS:
             return self._relative_antecedents(verb, lower)
-        if lower in ("both", "all", "some", "most", "many", "none", "several", "one", "two", "three"):
+        if lower in QUANTIFIER_PRONOUNS:
             # "two PKK militants, both of whom were killed": the relative clause's antecedent
             for prep in tok.children:
                 if prep.dep_ == "prep" and prep.lower_ == "of":
@@ -315,7 +320,7 @@ class RelationFinder:
                 for child in self._subject_tokens(anc):
                     if child.dep_ in SUBJECT_DEPS and child.pos_ != "PRON":
                         m = self._res(child)
-                        if (m is None or m.type == "Person") and tok.lower_ in ("we", "our", "us"):
+                        if (m is None or m.type == "Person") and tok.lower_ in FIRST_PERSON_PLURAL:
                             # "'We have taken X,' a spokesman for the ZLF said": the group he speaks for; in a
                             # leader's own quote "we" is his group, which we cannot name
                             orgs = [o for c in child.children if c.dep_ == "prep" and c.lower_ in ("for", "of")
@@ -324,7 +329,7 @@ class RelationFinder:
                             return orgs[0] if orgs else None
                         return m
                 break
-        want_person = tok.lower_ in ("he", "she", "his", "her", "him")
+        want_person = tok.lower_ in PERSON_PRONOUNS
         if tok.dep_ == "poss" and tok.head.dep_ == "conj" and tok.head.head.i < tok.i:
             m = self._res(tok.head.head)  # "the regime and its backers": the first conjunct
             if m is not None and m.type in ACTOR_TYPES and (m.type == "Person") == want_person:
@@ -362,7 +367,7 @@ class RelationFinder:
             m = self._sentence_subject(tok.doc[tok.sent.start - 1].sent, depth=3)
             if m is not None and m.type != "Person":
                 return m
-        if tok.lower_ in ("we", "our", "us"):
+        if tok.lower_ in FIRST_PERSON_PLURAL:
             return None  # the writer's "we" outside a quote is nobody the story names
         for m in reversed(self.ents._ordered_mentions(tok.i)):
             if m.type not in ACTOR_TYPES or m.type in SOURCE_ONLY_TYPES:
@@ -498,7 +503,7 @@ class RelationFinder:
             # "targeted officials staying at the hotel": the parser made the object a gerund clause's subject
             obj_toks = [s for c in children if c.dep_ == "ccomp" and c.tag_ == "VBG"
                         for s in c.children if s.dep_ == "nsubj" and s.pos_ in ("NOUN", "PROPN")]
-        if not obj_toks and lemma in ("help", "assist", "aid", "support"):
+        if not obj_toks and lemma in HELP_VERBS:
             # "Iran helped the Houthis develop missiles": the helped party is the clause's subject
             for c in children:
                 if c.dep_ in ("ccomp", "xcomp"):
@@ -902,7 +907,7 @@ class RelationFinder:
             if c.dep_ == "poss":
                 person = self.ents.tok_mention[c.i]
                 if (person is not None and person.type == "Organization" and person.named
-                        and noun.lemma_.lower() in ("government", "regime", "administration")):
+                        and noun.lemma_.lower() in REGIME_HEADS):
                     person.type = "Person"  # "Nicolás Maduro's government": NER said ORG; a regime has a ruler
                 if person is not None and person.type == "Person":
                     army = self._res(noun)
@@ -1008,7 +1013,7 @@ class RelationFinder:
                 m = self._named_antecedent(c) if c.lower_ in PERSONAL_PRONOUNS else self.ents.resolve(c)
                 if m is not None and m.type in ACTOR_TYPES:
                     groups.append(m)
-        if not groups and pred == "leads" and lemma.split()[0] in ("army", "military"):
+        if not groups and pred == "leads" and lemma.split()[0] in WORDS.army_heads:
             # "army chief General X" with no owner named: the army the story spoke of
             m = self.ents._antecedent(noun, lemma.split()[0])
             if m is not None and m.type == "MilitaryForce":
