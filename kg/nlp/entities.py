@@ -670,6 +670,9 @@ class DocEntities:
         country = actor = None
         for mod in mods:
             mm = self.tok_mention[mod.i]
+            if mm is None and mod.dep_ == "amod" and mod.lower_ in self.gaz.demonyms:
+                # a demonym the model did not tag ("Malian troops") still names its state
+                mm = self._country_mention(self.gaz.demonyms[mod.lower_], mod)
             if mm is None or mod.dep_ not in ("amod", "compound", "poss", "nmod"):
                 continue
             if mm.type == "Country":
