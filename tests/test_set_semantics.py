@@ -170,3 +170,30 @@ def test_a_replaced_holder_hands_its_triples_over(tmp_path, corpus):
         build(corpus[2:], fresh, SyntheticExtractor())
         build([jsonl], fresh, SyntheticExtractor())
         assert isomorphic(after, union(fresh))
+
+
+@pytest.mark.slow
+def test_the_remote_store_keeps_the_same_set(tmp_path, corpus, virtuoso, monkeypatch):
+    """Through SPARQL and the Graph Store Protocol on Virtuoso: the same triples, each once, after a removal."""
+    import uuid
+
+    monkeypatch.setenv("KG_STATE_DIR", str(tmp_path / "notes"))
+    base = f"http://kg-set-{uuid.uuid4().hex[:8]}.example/"
+    with Store(tmp_path / "embedded", base_iri=base) as embedded:
+        build(corpus, embedded, SyntheticExtractor())
+        remove_document(embedded, str(corpus[0]))
+        expected = union(embedded)
+    with Store(virtuoso.store_url, base_iri=base) as remote:
+        build(corpus, remote, SyntheticExtractor())
+        remove_document(remote, str(corpus[0]))
+        ours = f"FILTER(STRSTARTS(STR(?g), \"{base}\"))"
+        rows = remote.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {ours} }}")
+        distinct = remote.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE "
+                                f"{{ GRAPH ?g {{ ?s ?p ?o }} {ours} }} }}")
+        assert int(next(iter(rows))["n"].value) == int(next(iter(distinct))["n"].value)
+        got = Graph()
+        for g in list(remote.graphs()):
+            if g.value.startswith(base):
+                for t in remote.graph_triples(g):
+                    got.add(t)
+        assert isomorphic(got, expected)
