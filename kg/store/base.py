@@ -32,6 +32,7 @@ from .terms import (
     Quad,
     QueryResult,
     Subject,
+    as_ox_triple,
     from_ox,
     graph_name,
 )
@@ -118,7 +119,7 @@ class Store(ABC):
         of ``add``. One transaction where the backend has them; else the additions come first, so a crash in
         the middle may leave a triple in two graphs but never loses one."""
         for g, triples in add.items():
-            self.change_graph(g, triples, ())
+            self.change_graph(g, [as_ox_triple(t) for t in triples], ())
         for g, maybe in put.items():
             if maybe is None:
                 self.remove_graph(g)
