@@ -21,7 +21,7 @@ order of builds and removals; the inferred graph holds only what none of them st
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -29,7 +29,8 @@ from .namespaces import CK, GAF
 from .store import Store
 from .store.terms import Literal, NamedNode, as_ox_triple, canonical_decimal
 
-__all__ = ["ENTITY_FACTS", "document_statements", "put_document", "remove_documents", "stated_facts"]
+__all__ = ["ENTITY_FACTS", "document_records", "document_statements", "put_document", "remove_documents",
+           "stated_facts"]
 
 ENTITY_FACTS = NamedNode(str(CK.entityFacts))
 _DENOTED_BY = NamedNode(str(GAF.denotedBy))
@@ -80,6 +81,14 @@ def stated_facts(store: Store, key: str) -> set[OxTriple]:
     for q in store.quads(doc, ENTITY_FACTS, None, graph):
         return _parse(q.object.value)
     return set()
+
+
+def document_records(store: Store) -> Iterator[set[OxTriple]]:
+    """The shared triples each stored document states, document by document (a vote per document: what
+    most documents call an entity, where they disagree)."""
+    for q in store.quads(None, ENTITY_FACTS, None, None):
+        if _document_key(store, q.graph_name) is not None:
+            yield _parse(q.object.value)
 
 
 def document_statements(store: Store, key: str) -> set[OxTriple]:

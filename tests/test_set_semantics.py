@@ -197,3 +197,32 @@ def test_the_remote_store_keeps_the_same_set(tmp_path, corpus, virtuoso, monkeyp
                 for t in remote.graph_triples(g):
                     got.add(t)
         assert isomorphic(got, expected)
+
+
+def test_graph_tools_still_take_what_most_documents_call_an_entity(tmp_path):
+    """The store holds 'rebels a ck:Person' once whatever number of documents state it: the actor graph's
+    vote over documents comes from their records."""
+    from conftest import SAMPLE_TEXT, make_extraction
+
+    from kg.graphtools import to_networkx
+
+    texts = [f"{SAMPLE_TEXT} Report {i}." for i in range(3)]
+
+    class Voting:
+        def pipe(self, docs, n_process=1, batch_size=64):
+            for d in docs:
+                ex = make_extraction(d.text, d.id)
+                typ = "ArmedGroup" if d.text == texts[0] else "Person"
+                entities = dict(ex.entities, rebels=dataclasses.replace(ex.entities["rebels"], type=typ))
+                yield Extraction(d, entities, ex.relations)
+
+    paths = []
+    for i, text in enumerate(texts):
+        (tmp_path / f"d{i}.txt").write_text(text, encoding="utf-8")
+        paths.append(tmp_path / f"d{i}.txt")
+    with Store(tmp_path / "store") as store:
+        build(paths, store, Voting())
+        assert_a_set(store)
+        g = to_networkx(store)
+    rebels = str(store.iris.entity("rebels"))
+    assert g.nodes[rebels]["type"] == "Person"  # two documents against one, not the alphabetical first
