@@ -38,8 +38,8 @@ COMMIT_SAMPLE = 200  # documents committed one by one
 README_QUERIES = {
     "captured (with date, sentence)": """SELECT ?who ?place ?date ?sentence WHERE {
   ?e a ck:Capture ; ck:agent ?a ; ck:capturedPlace ?p ; ck:sentence ?sentence .
-  OPTIONAL { ?e ck:date ?date }
-  ?a rdfs:label ?who . ?p rdfs:label ?place }""",
+  ?a rdfs:label ?who . ?p rdfs:label ?place
+  OPTIONAL { ?e ck:date ?date } }""",
     "backs": "SELECT ?backer ?backed WHERE { ?x ck:backs ?y . ?x rdfs:label ?backer . ?y rdfs:label ?backed }",
     "eliminated (killings, sources)": """SELECT ?killer ?victim ?doc WHERE { ?e a ck:Killing ; ck:agent ?k ;
   ck:victim ?v ; ck:source ?doc . ?k rdfs:label ?killer . ?v rdfs:label ?victim }""",

@@ -30,7 +30,8 @@ from rdflib import URIRef
 from rdflib.namespace import DCTERMS, PROV
 
 from .errors import InputError
-from .mapping import map_extraction
+from .layout import put_document, remove_documents
+from .mapping import map_document
 from .namespaces import CK
 from .reasoning import materialize, update_inferences
 from .records import Document, Extraction
@@ -122,6 +123,7 @@ def build(paths: Iterable[str | Path], store: Store, extractor: DocumentExtracto
                 yield item
 
     extractions = extractor.pipe(new_documents(), n_process=workers, batch_size=batch_size)
+    gained: set[str] = set()  # documents whose graphs took over triples a replaced version held
     while True:
         t0, read0 = time.perf_counter(), t["read"]
         ex = next(extractions, None)
@@ -130,16 +132,18 @@ def build(paths: Iterable[str | Path], store: Store, extractor: DocumentExtracto
         if ex is None:
             break
         with _Timer(t, "map"):
-            triples = map_extraction(ex, store.iris)
+            own, shared = map_document(ex, store.iris)
         with _Timer(t, "store"):
-            report.triples_asserted += store.put_graph(store.iris.document_graph(ex.document.key), triples)
+            n, moved_to = put_document(store, ex.document.key, own, shared)
+            report.triples_asserted += n
+            gained.update(moved_to)
         report.ingested.append(_label(ex.document))
         if on_document:
             on_document(ex.document)
 
     if run_reasoner:
         with _Timer(t, "reason"):
-            inferred = catch_up_inferences(store)
+            inferred = catch_up_inferences(store, changed=gained)
         if inferred is not None:
             report.reasoned, report.triples_inferred = True, inferred
     store.flush()
@@ -239,9 +243,17 @@ def pending_inferences(store: Store) -> tuple[list[str], list[str]]:
     return added, removed
 
 
-def catch_up_inferences(store: Store, *, force: bool = False) -> int | None:
-    """Bring the inferred graph up to date with the document graphs; None when it already was."""
+def catch_up_inferences(store: Store, *, force: bool = False, changed: Iterable[str] = ()) -> int | None:
+    """Bring the inferred graph up to date with the document graphs; None when it already was.
+
+    ``changed``: documents whose graphs changed under the same content hash (they took over shared triples
+    from a removed or replaced document, :mod:`kg.layout`)."""
     added, removed = pending_inferences(store)
+    stored = set(store.document_keys()) if changed else set()
+    for key in sorted(set(changed) & stored):
+        if key not in added:
+            added.append(key)
+            removed.append(key)
     if _recorded_fingerprint(store) != inferred_fingerprint(store):
         # missing, cleared or edited since the last reasoning (or no state recorded): an incremental update
         # would build on a wrong graph and miss the schema-level inferences, so recompute it whole
@@ -306,12 +318,8 @@ def remove_document(store: Store, doc_ref: str) -> str:
     keys = find_documents(store, doc_ref)
     if not keys:
         raise InputError(doc_ref, "no such document in the store")
-    triples = 0
-    for key in keys:
-        g = store.iris.document_graph(key)
-        triples += store.graph_size(g)
-        store.remove_graph(g)
-    inferred = catch_up_inferences(store)
+    triples, gained = remove_documents(store, keys)
+    inferred = catch_up_inferences(store, changed=gained)
     store.flush()
     what = f"document {keys[0]}" if len(keys) == 1 else f"{len(keys)} documents"
     after = f"; {inferred} inferred triples" if inferred is not None else ""

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .layout import document_records
 from .mapping import EVENT_MODEL
 from .namespaces import CK, GEO
 from .store import Store
@@ -25,6 +26,8 @@ if TYPE_CHECKING:  # networkx is imported when a projection is made, so `import 
 __all__ = ["NEO4J_README", "flat_graph", "neo4j_csv", "to_cytoscape", "to_networkx", "write_neo4j_csv"]
 
 _CK = str(CK)
+_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 _CLASS_TO_PREDICATE = {str(m.event_class): name for name, m in EVENT_MODEL.items()}
 _FACT_ROLE = {name: str(m.object_role) for name, m in EVENT_MODEL.items()}
 
@@ -110,9 +113,26 @@ def to_networkx(store: Store, *, include_non_facts: bool = False) -> nx.MultiDiG
     types: dict[str, Counter] = defaultdict(Counter)
     labels: dict[str, Counter] = defaultdict(Counter)
     coords: dict[str, tuple[float, float]] = {}
-    for row in store.query(_ENTITIES.format(lat=GEO.lat, long=GEO.long, docs=docs_prefix,
-                                               entities=entity_prefix, ck=_CK)):
-        x = row["x"].value
+    voted = False
+    for facts in document_records(store):  # one vote per document (the store holds each triple once)
+        voted = True
+        lat_long: dict[str, dict[str, float]] = defaultdict(dict)
+        for subject, p, o in facts:
+            x = subject.value
+            if not x.startswith(entity_prefix):
+                continue
+            if p.value == _TYPE and o.value.startswith(_CK):
+                types[x][_local(o.value)] += 1
+            elif p.value == _LABEL:
+                labels[x][o.value] += 1
+            elif p.value in (str(GEO.lat), str(GEO.long)):
+                lat_long[x][p.value] = float(o.value)
+        for x, ll in lat_long.items():
+            if len(ll) == 2:
+                coords[x] = (ll[str(GEO.lat)], ll[str(GEO.long)])
+    for row in () if voted else store.query(_ENTITIES.format(lat=GEO.lat, long=GEO.long, docs=docs_prefix,
+                                                             entities=entity_prefix, ck=_CK)):
+        x = row["x"].value  # a store written before documents kept records
         types[x][_local(row["type"].value)] += 1
         if row["label"] is not None:
             labels[x][row["label"].value] += 1

@@ -28,7 +28,7 @@ from .namespaces import CK, GAF, GEO, GEONAMES, NIF, IRIs
 from .plover import CAMEO_NS, CONTEXT_NS, load_plover_types
 from .records import Attribution, Document, Event, Extraction, PloverCoding, Relation
 
-__all__ = ["EVENT_MODEL", "EventModel", "map_extraction"]
+__all__ = ["EVENT_MODEL", "EventModel", "map_document", "map_extraction"]
 
 Triple = tuple[URIRef, URIRef, object]
 WIKIDATA = "http://www.wikidata.org/entity/"
@@ -69,10 +69,23 @@ def _date_literal(value: str) -> Literal:
 
 
 def map_extraction(ex: Extraction, iris: IRIs) -> list[Triple]:
-    """All triples of one document's named graph."""
-    return list(_document_triples(ex.document, iris)) + list(_entity_triples(ex, iris)) + [
+    """All triples one document states."""
+    own, shared = map_document(ex, iris)
+    return own + shared
+
+
+def map_document(ex: Extraction, iris: IRIs) -> tuple[list[Triple], list[Triple]]:
+    """One document's triples in two parts: (its own, shared).
+
+    Its own triples are about nodes only this document mints (the document, its events, statements and
+    mentions, and which mentions denote an entity), so no other document states them. The shared ones
+    describe entities (label, type, aliases, coordinates, links): every document that mentions an entity
+    states them again, and the store keeps each once (:mod:`kg.build`).
+    """
+    own = list(_document_triples(ex.document, iris)) + list(_mention_links(ex, iris)) + [
         t for rel in ex.relations for t in _relation_triples(ex, rel, iris)
     ] + [t for ev in ex.events for t in _event_triples(ex, ev, iris)]
+    return own, list(_entity_descriptions(ex, iris))
 
 
 def _document_triples(doc: Document, iris: IRIs) -> Iterator[Triple]:
@@ -98,8 +111,7 @@ def _document_triples(doc: Document, iris: IRIs) -> Iterator[Triple]:
         yield d, DCTERMS.creator, Literal(doc.author)
 
 
-def _entity_triples(ex: Extraction, iris: IRIs) -> Iterator[Triple]:
-    doc_key = ex.document.key
+def _entity_descriptions(ex: Extraction, iris: IRIs) -> Iterator[Triple]:
     for ent in ex.entities.values():
         e = iris.entity(ent.key)
         yield e, RDF.type, CK[ent.type]
@@ -121,6 +133,12 @@ def _entity_triples(ex: Extraction, iris: IRIs) -> Iterator[Triple]:
         for prop, target in sorted(ent.links.items()):
             if target in ex.entities:
                 yield e, CK[prop], iris.entity(target)
+
+
+def _mention_links(ex: Extraction, iris: IRIs) -> Iterator[Triple]:
+    doc_key = ex.document.key
+    for ent in ex.entities.values():
+        e = iris.entity(ent.key)
         for span in ent.mentions:
             m = iris.mention(doc_key, span.start, span.end)
             yield e, GAF.denotedBy, m

@@ -17,6 +17,7 @@ from conftest import SAMPLE_TEXT, FakeExtractor, make_extraction
 from kg.build import STATE_NOTE, build, find_documents, pending_inferences, remove_document
 from kg.cli import main
 from kg.errors import InputError
+from kg.layout import document_statements
 from kg.mapping import map_extraction
 from kg.records import Document, Extraction
 from kg.store import Store, triples_to_quads
@@ -56,7 +57,9 @@ def expected_graph(store: Store, doc: Document) -> set[str]:
 
 
 def stored_graph(store: Store, key: str) -> set[str]:
-    return {str(q) for q in store.quads(None, None, None, ox.NamedNode(str(store.iris.document_graph(key))))}
+    """What the stored document states (its graph holds each shared triple only when no other does)."""
+    g = ox.NamedNode(str(store.iris.document_graph(key)))
+    return {str(ox.Quad(*t, g)) for t in document_statements(store, key)}
 
 
 def write_corpus(folder: Path, n: int) -> list[Path]:
@@ -192,19 +195,19 @@ def test_ambiguous_id_asks_for_a_path(tmp_path, store):
 def test_failed_write_leaves_no_partial_document(tmp_path, store, monkeypatch):
     corpus = tmp_path / "corpus"
     write_corpus(corpus, 3)
-    real = BUILD_MODULE.map_extraction
+    real = BUILD_MODULE.map_document
 
     def broken(ex, iris):
-        triples = real(ex, iris)
+        own, shared = real(ex, iris)
         if ex.document.id == "doc001":
-            triples.append((triples[0][0], triples[0][1], object()))  # not an RDF term: the write fails
-        return triples
+            own.append((own[0][0], own[0][1], object()))  # not an RDF term: the write fails
+        return own, shared
 
-    monkeypatch.setattr(BUILD_MODULE, "map_extraction", broken)
+    monkeypatch.setattr(BUILD_MODULE, "map_document", broken)
     with pytest.raises(TypeError):
         build([corpus], store, RichFakeExtractor())
     assert len(store.document_keys()) == 1  # doc000 whole, doc001 absent, doc002 never reached
-    monkeypatch.setattr(BUILD_MODULE, "map_extraction", real)
+    monkeypatch.setattr(BUILD_MODULE, "map_document", real)
     report = build([corpus], store, RichFakeExtractor())
     assert len(report.ingested) == 2 and len(report.skipped) == 1 and report.reasoned
 

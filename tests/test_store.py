@@ -22,6 +22,21 @@ def test_put_graph_replaces_and_persists(tmp_path):
         assert set(store.graph_triples(G)) == {T2}
 
 
+def test_write_graphs_is_one_transaction(tmp_path):
+    """Replacing one graph and adding to others (a document handing its entity triples over) lands whole or
+    not at all."""
+    g2, g3 = URIRef("http://example.org/graph/doc/b"), URIRef("http://example.org/graph/doc/c")
+    with Store(tmp_path / "s") as store:
+        store.put_graph(G, [T1])
+        store.write_graphs({G: [T2]}, {g2: [T1]})
+        assert set(store.graph_triples(G)) == {T2} and set(store.graph_triples(g2)) == {T1}
+        with pytest.raises(TypeError):
+            store.write_graphs({G: []}, {g3: [T2], g2: [(T1[0], T1[1], object())]})
+        assert set(store.graph_triples(G)) == {T2} and not store.contains_graph(g3)
+        store.write_graphs({G: None}, {})
+        assert not store.contains_graph(G)
+
+
 def test_second_writer_gets_a_clear_error(tmp_path):
     with Store(tmp_path / "s"):
         with pytest.raises(StoreLockedError, match="another process"):

@@ -32,6 +32,7 @@ from .terms import (
     Quad,
     QueryResult,
     Subject,
+    as_ox_triple,
     from_ox,
     graph_name,
 )
@@ -112,6 +113,18 @@ class Store(ABC):
         Atomic: readers and a crash see the old graph or the new one, never a mix. ``atomic=False`` lets
         the backend use a faster bulk path for large graphs whose writer can redo the work after a crash
         (the inferred graph)."""
+
+    def write_graphs(self, put: Mapping[GraphRef, Iterable | None], add: Mapping[GraphRef, Iterable]) -> None:
+        """Make each graph of ``put`` hold exactly its triples (None: remove it) and add triples to the graphs
+        of ``add``. One transaction where the backend has them; else the additions come first, so a crash in
+        the middle may leave a triple in two graphs but never loses one."""
+        for g, triples in add.items():
+            self.change_graph(g, [as_ox_triple(t) for t in triples], ())
+        for g, maybe in put.items():
+            if maybe is None:
+                self.remove_graph(g)
+            else:
+                self.put_graph(g, maybe)
 
     @abstractmethod
     def remove_graph(self, graph: GraphRef) -> None:

@@ -27,7 +27,7 @@ from ..namespaces import IRIs
 from ..xmlguard import refuse_dtd_file
 from .base import GraphRef, Store
 from .spec import DEFAULT_STORE, StoreSpec, parse_location
-from .terms import GraphName, NamedNode, Quad, QueryResult, graph_name, triples_to_quads
+from .terms import GraphName, NamedNode, Quad, QueryResult, as_ox_triple, graph_name, triples_to_quads
 
 __all__ = ["LOCK_FILE", "OxigraphStore"]
 
@@ -178,6 +178,25 @@ class OxigraphStore(Store):
             body = "\n".join(str(q.triple) + " ." for q in quads)
             self.ox.update(f"DROP SILENT GRAPH {g} ; INSERT DATA {{ GRAPH {g} {{\n{body}\n}} }}")
         return len(quads)
+
+    def write_graphs(self, put, add) -> None:
+        if not add and len(put) == 1:
+            [(g, triples)] = put.items()
+            if triples is None:
+                self.remove_graph(g)
+            else:
+                self.put_graph(g, triples)
+            return
+        self._check_writable()
+        ops = [f"DROP SILENT GRAPH {graph_name(g)}" for g in put]
+        body = []
+        for g, triples in [*put.items(), *add.items()]:
+            if triples is not None:
+                lines = "\n".join(f"{s} {p} {o} ." for s, p, o in map(as_ox_triple, triples))
+                body.append(f"GRAPH {graph_name(g)} {{\n{lines}\n}}")
+        if body:
+            ops.append("INSERT DATA {\n" + "\n".join(body) + "\n}")
+        self.ox.update(" ;\n".join(ops))  # one update request: one transaction
 
     def remove_graph(self, graph: GraphRef) -> None:
         self._check_writable()
