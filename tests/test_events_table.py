@@ -1,0 +1,132 @@
+"""The event table (`kg export --format events`, /dataset?format=events): every column of events extracted from
+our own sentences — relation families and PLOVER events — from the embedded store and over SPARQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from kg.build import build
+from kg.cli import main as cli_main
+from kg.events_table import COLUMNS, EventFilter, event_rows
+from kg.nlp import Extractor
+from kg.store import Store
+from server import create_app
+from server.testing import LiveServer, http_request
+
+TEXT = ("On 3 March 2025, the Syrian army recaptured the town of Khanaser, the Syrian Observatory for Human Rights "
+        "said. Turkey threatened the Syrian Democratic Forces on 5 March 2025. Hezbollah said it killed two Israeli "
+        "soldiers in Lebanon, a claim denied by Israel. Iran backs Hezbollah.")
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("events")
+    (d / "story.txt").write_text(TEXT, encoding="utf-8")
+    with Store(d / "store") as s:
+        build([d / "story.txt"], s, Extractor())
+    return d / "store"
+
+
+@pytest.fixture(scope="module")
+def rows(store_dir):
+    with Store(store_dir, read_only=True) as s:
+        return event_rows(s)
+
+
+def by_trigger(rows, trigger: str) -> dict:
+    found = [r for r in rows if r["trigger_text"] == trigger]
+    assert len(found) == 1, [(r["trigger_text"], r["label"]) for r in rows]
+    return found[0]
+
+
+def sentence_span(sentence: str) -> tuple[int, int]:
+    start = TEXT.index(sentence)
+    return start, start + len(sentence)
+
+
+def test_relation_family_event_columns(rows):
+    r = by_trigger(rows, "recaptured")
+    assert (r["event_date"], r["date_precision"], r["date_text"]) == ("2025-03-03", "day", "3 March 2025")
+    assert (r["event_type"], r["event_mode"], r["contexts"], r["cameo_code"], r["event_class"]) == \
+        ("FIGHT", "occupy", "military", "192", "Recapture")
+    assert (r["actor_name"], r["actor_country"]) == ("Syrian Army", "Syria")
+    assert r["actor_iri"].endswith("/entity/syrian-army")
+    assert r["recipient_name"] == "Khanaser"
+    # the captured place is where a capture happened when no other place is named
+    assert (r["placename"], r["place_iri"]) == ("Khanaser", r["recipient_iri"])
+    assert r["modality"] == "asserted" and r["story_id"] == "story"
+    assert (r["sentence_start"], r["sentence_end"]) == sentence_span(
+        "On 3 March 2025, the Syrian army recaptured the town of Khanaser, the Syrian Observatory for Human "
+        "Rights said.")
+    assert (r["trigger_start"], r["trigger_end"]) == (TEXT.index("recaptured"), TEXT.index("recaptured") + 10)
+    assert isinstance(r["confidence"], float) and 0 < r["confidence"] <= 1
+
+
+def test_plover_event_columns(rows):
+    r = by_trigger(rows, "threatened")
+    assert (r["event_type"], r["event_class"], r["event_mode"], r["cameo_code"]) == \
+        ("THREATEN", "Threaten", "violence", "138")
+    assert (r["event_date"], r["date_precision"]) == ("2025-03-05", "day")
+    assert (r["actor_name"], r["actor_wikidata_id"], r["actor_country"]) == ("Turkey", "Q43", "Turkey")
+    assert r["recipient_name"] == "Syrian Democratic Forces"
+    assert r["sentence"] == "Turkey threatened the Syrian Democratic Forces on 5 March 2025."
+    assert r["placename"] is None and r["claimed_by"] is None
+
+
+def test_place_and_attributions(rows):
+    r = by_trigger(rows, "killed")
+    assert (r["event_type"], r["event_class"]) == ("ASSAULT", "Killing")
+    assert (r["actor_name"], r["actor_wikidata_id"]) == ("Hezbollah", "Q41053")
+    assert (r["claimed_by"], r["denied_by"], r["confirmed_by"]) == ("Hezbollah", "Israel", None)
+    assert (r["placename"], r["country"]) == ("Lebanon", "Lebanon")
+    assert r["geonames_id"] == 272103 and r["event_date"] is None and r["date_precision"] is None
+
+
+def test_support_and_row_set(rows):
+    r = by_trigger(rows, "backs")
+    assert (r["event_type"], r["actor_name"], r["recipient_name"], r["recipient_wikidata_id"]) == \
+        ("SUPPORT", "Iran", "Hezbollah", "Q41053")
+    assert len(rows) == 4 and len({r["event_id"] for r in rows}) == 4
+    assert all(set(r) == set(COLUMNS) for r in rows)
+    # dated events first, in date order
+    assert [r["trigger_text"] for r in rows[:2]] == ["recaptured", "threatened"]
+
+
+def test_filters(rows, store_dir):
+    with Store(store_dir, read_only=True) as s:
+        assert [r["trigger_text"] for r in event_rows(s, EventFilter(type="threaten"))] == ["threatened"]
+        assert [r["trigger_text"] for r in event_rows(s, EventFilter(type="Killing"))] == ["killed"]
+        assert sorted(r["trigger_text"] for r in event_rows(s, EventFilter(actor="hezbollah"))) == ["backs", "killed"]
+        assert [r["trigger_text"] for r in event_rows(s, EventFilter(start="2025-03-04"))] == ["threatened"]
+        assert [r["trigger_text"] for r in event_rows(s, EventFilter(start="2025-03", end="2025-03-03"))] == \
+            ["recaptured"]
+
+
+def test_cli_export_csv(store_dir, tmp_path, rows):
+    out = tmp_path / "events.csv"
+    assert cli_main(["export", "--format", "events", "--store", str(store_dir), "-o", str(out)]) == 0
+    table = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert tuple(table[0]) == COLUMNS
+    assert [t["event_id"] for t in table] == [r["event_id"] for r in rows]
+    killed = next(t for t in table if t["trigger_text"] == "killed")
+    assert killed["denied_by"] == "Israel" and killed["event_date"] == "" and killed["sentence"].startswith("Hezbollah")
+
+
+def test_dataset_download_and_remote_store(store_dir, rows):
+    """The same table from /dataset over HTTP, and from the endpoint read as a remote store (SPARQL only)."""
+    app = create_app(str(store_dir), config={"KG_TIMEOUT": 20, "KG_WORKERS": 1})
+    try:
+        with LiveServer(app) as srv:
+            status, headers, body = http_request(srv.url + "/dataset?format=events")
+            assert status == 200 and headers["content-type"].startswith("text/csv")
+            table = list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
+            assert [t["event_id"] for t in table] == [r["event_id"] for r in rows]
+            status, _, page = http_request(srv.url + "/dataset", headers={"Accept": "text/html"})
+            assert status == 200 and b"?format=events" in page
+            with Store(srv.url + "/sparql", read_only=True) as remote:
+                assert event_rows(remote) == rows
+    finally:
+        app.extensions["kg_store"].close()
