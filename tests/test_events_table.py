@@ -1,10 +1,12 @@
-"""The event table (`kg export --format events`, /dataset?format=events): every column of events extracted from
-our own sentences — relation families and PLOVER events — from the embedded store and over SPARQL."""
+"""Events of our own sentences — relation families and PLOVER events: the event table (`kg export --format
+events`, /dataset?format=events) column by column, from the embedded store and over SPARQL; and the index and
+entity pages filtering events by PLOVER type, over real HTTP."""
 
 from __future__ import annotations
 
 import csv
 import io
+from html.parser import HTMLParser
 
 import pytest
 
@@ -115,18 +117,88 @@ def test_cli_export_csv(store_dir, tmp_path, rows):
     assert killed["denied_by"] == "Israel" and killed["event_date"] == "" and killed["sentence"].startswith("Hezbollah")
 
 
-def test_dataset_download_and_remote_store(store_dir, rows):
-    """The same table from /dataset over HTTP, and from the endpoint read as a remote store (SPARQL only)."""
+@pytest.fixture(scope="module")
+def srv(store_dir):
     app = create_app(str(store_dir), config={"KG_TIMEOUT": 20, "KG_WORKERS": 1})
-    try:
-        with LiveServer(app) as srv:
-            status, headers, body = http_request(srv.url + "/dataset?format=events")
-            assert status == 200 and headers["content-type"].startswith("text/csv")
-            table = list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
-            assert [t["event_id"] for t in table] == [r["event_id"] for r in rows]
-            status, _, page = http_request(srv.url + "/dataset", headers={"Accept": "text/html"})
-            assert status == 200 and b"?format=events" in page
-            with Store(srv.url + "/sparql", read_only=True) as remote:
-                assert event_rows(remote) == rows
-    finally:
-        app.extensions["kg_store"].close()
+    with LiveServer(app) as s:
+        yield s
+    app.extensions["kg_store"].close()
+
+
+def test_dataset_download_and_remote_store(srv, rows):
+    """The same table from /dataset over HTTP, and from the endpoint read as a remote store (SPARQL only)."""
+    status, headers, body = http_request(srv.url + "/dataset?format=events")
+    assert status == 200 and headers["content-type"].startswith("text/csv")
+    table = list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
+    assert [t["event_id"] for t in table] == [r["event_id"] for r in rows]
+    status, _, page = http_request(srv.url + "/dataset", headers={"Accept": "text/html"})
+    assert status == 200 and "/dataset?format=events" in Page(page).hrefs()
+    with Store(srv.url + "/sparql", read_only=True) as remote:
+        assert event_rows(remote) == rows
+
+
+# ------------------------------------------------------------------------------------------ filter by type on pages
+class Page(HTMLParser):
+    """Links (href → text) and the event labels a page shows (links inside rows of class "event" or "fact")."""
+
+    def __init__(self, body: bytes):
+        super().__init__()
+        self.links: list[tuple[str, str]] = []
+        self.rows: list[list[str]] = []
+        self._href: str | None = None
+        self._text: list[str] = []
+        self.feed(body.decode("utf-8"))
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "tr" and a.get("class") in ("event", "fact"):
+            self.rows.append([])
+        elif tag == "a":
+            self._href, self._text = a.get("href"), []
+        elif tag == "tr":
+            self.rows.append(None)
+
+    def handle_data(self, data):
+        self._text.append(data)
+        if self.rows and self.rows[-1] is not None:
+            self.rows[-1].append(data.strip())
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._href is not None:
+            self.links.append((self._href, " ".join("".join(self._text).split())))
+            self._href = None
+
+    def hrefs(self) -> list[str]:
+        return [h for h, _ in self.links]
+
+    def events(self) -> list[str]:
+        return [" ".join(t for t in row if t) for row in self.rows if row is not None]
+
+
+def test_index_links_each_type_with_its_count_and_filters(srv, rows):
+    status, _, body = http_request(srv.url + "/", headers={"Accept": "text/html"})
+    assert status == 200
+    links = dict(Page(body).links)
+    counts = {}
+    for r in rows:
+        counts[r["event_type"]] = counts.get(r["event_type"], 0) + 1
+    for code, n in counts.items():
+        assert links[f"/?type={code}"] == f"{code} {n}"
+    status, _, body = http_request(srv.url + "/?type=THREATEN", headers={"Accept": "text/html"})
+    shown = Page(body).events()
+    assert status == 200 and len(shown) == 1 and "Turkey threatened Syrian Democratic Forces" in shown[0]
+    status, _, body = http_request(srv.url + "/?type=assault", headers={"Accept": "text/html"})
+    assert [e for e in Page(body).events() if "Hezbollah eliminated" in e] and len(Page(body).events()) == 1
+    assert http_request(srv.url + "/?type=NOPE", headers={"Accept": "text/html"})[0] == 400
+
+
+def test_entity_page_filters_its_events_by_type(srv):
+    status, _, body = http_request(srv.url + "/entity/hezbollah", headers={"Accept": "text/html"})
+    page = Page(body)
+    assert status == 200 and len(page.events()) == 2
+    links = dict(page.links)
+    assert links["/entity/hezbollah?type=ASSAULT"] == "ASSAULT 1"
+    assert links["/entity/hezbollah?type=SUPPORT"] == "SUPPORT 1"
+    status, _, body = http_request(srv.url + "/entity/hezbollah?type=SUPPORT", headers={"Accept": "text/html"})
+    shown = Page(body).events()
+    assert status == 200 and len(shown) == 1 and "Iran backs Hezbollah" in shown[0]
