@@ -20,7 +20,8 @@ from server.testing import LiveServer, http_request
 
 TEXT = ("On 3 March 2025, the Syrian army recaptured the town of Khanaser, the Syrian Observatory for Human Rights "
         "said. Turkey threatened the Syrian Democratic Forces on 5 March 2025. Hezbollah said it killed two Israeli "
-        "soldiers in Lebanon, a claim denied by Israel. Iran backs Hezbollah.")
+        "soldiers in Lebanon, a claim denied by Israel. Iran backs Hezbollah. The Syrian Democratic Forces said in a "
+        "statement that they had seized nine villages in Raqqa province, something denied by Syrian state media.")
 
 
 @pytest.fixture(scope="module")
@@ -87,11 +88,22 @@ def test_place_and_attributions(rows):
     assert r["geonames_id"] == 272103 and r["event_date"] is None and r["date_precision"] is None
 
 
+def test_counted_capture_claimed_and_denied(rows):
+    r = by_trigger(rows, "seized")
+    assert (r["event_type"], r["event_class"], r["actor_name"]) == ("FIGHT", "Capture", "Syrian Democratic Forces")
+    assert (r["quantity"], r["quantity_qualifier"], r["recipient_description"]) == (9, None, "villages")
+    assert (r["claimed_by"], r["denied_by"]) == ("Syrian Democratic Forces", "Syrian state media")
+    assert r["placename"].startswith("Raqqa") and r["place_iri"] != r["recipient_iri"]
+    killed = by_trigger(rows, "killed")  # "killed two Israeli soldiers"
+    assert (killed["quantity"], killed["recipient_description"]) == (2, "Israeli soldiers")
+    assert by_trigger(rows, "threatened")["quantity"] is None
+
+
 def test_support_and_row_set(rows):
     r = by_trigger(rows, "backs")
     assert (r["event_type"], r["actor_name"], r["recipient_name"], r["recipient_wikidata_id"]) == \
         ("SUPPORT", "Iran", "Hezbollah", "Q41053")
-    assert len(rows) == 4 and len({r["event_id"] for r in rows}) == 4
+    assert len(rows) == 5 and len({r["event_id"] for r in rows}) == 5
     assert all(set(r) == set(COLUMNS) for r in rows)
     # dated events first, in date order
     assert [r["trigger_text"] for r in rows[:2]] == ["recaptured", "threatened"]
@@ -102,6 +114,8 @@ def test_filters(rows, store_dir):
         assert [r["trigger_text"] for r in event_rows(s, EventFilter(type="threaten"))] == ["threatened"]
         assert [r["trigger_text"] for r in event_rows(s, EventFilter(type="Killing"))] == ["killed"]
         assert sorted(r["trigger_text"] for r in event_rows(s, EventFilter(actor="hezbollah"))) == ["backs", "killed"]
+        assert [r["trigger_text"] for r in event_rows(s, EventFilter(type="FIGHT", actor="Syrian Democratic Forces"))
+                ] == ["seized"]
         assert [r["trigger_text"] for r in event_rows(s, EventFilter(start="2025-03-04"))] == ["threatened"]
         assert [r["trigger_text"] for r in event_rows(s, EventFilter(start="2025-03", end="2025-03-03"))] == \
             ["recaptured"]
