@@ -564,3 +564,13 @@ def test_counted_targets_reach_the_graph(extractor):
     assert {(p, o) for _, p, o in graph if p in (CK.quantity, CK.quantityQualifier, CK.targetDescription)} == {
         (CK.quantity, Literal(11)), (CK.quantityQualifier, Literal("at least")),
         (CK.targetDescription, Literal("towns"))}
+
+
+def test_claim_in_a_statement_that_and_its_denial(extractor):
+    """'claimed in a statement that they captured seven villages, something denied by X': the 'that' clause of the
+    statement noun is what was claimed (not a presupposed aside), so the claim and the denial both attach."""
+    x = run(extractor, "The Free Syrian Army, which Turkey supports, claimed in a statement that it captured five "
+                       "villages, something denied by Syrian state media.")
+    row = next(r for r in relation_rows(x) if r["predicate"] == "captured")
+    assert (row["subject"], row["quantity"], row["target_description"]) == ("Free Syrian Army", 5, "villages")
+    assert (row["claimed_by"], row["denied_by"]) == (["Free Syrian Army"], ["Syrian state media"])
