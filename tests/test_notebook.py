@@ -48,8 +48,8 @@ def test_query_gives_a_typed_dataframe(graph):
     assert df.to_dict("records")[0]["who"] == "Rebels" and df["place"].tolist() == ["Kafr Nabl"]
     assert str(df["date"].dtype).startswith("datetime64") and df["date"][0] == pd.Timestamp("2024-12-02")
     assert df["confidence"].dtype == "float64" and df["confidence"][0] == pytest.approx(0.9)
-    counts = graph.query("SELECT (COUNT(?e) AS ?n) ?missing WHERE { ?e a ck:Capture OPTIONAL { ?e ck:nothing ?missing } }"
-                         " GROUP BY ?missing")
+    counts = graph.query("SELECT (COUNT(?e) AS ?n) ?missing WHERE { ?e a ck:Capture "
+                         "OPTIONAL { ?e ck:nothing ?missing } } GROUP BY ?missing")
     assert counts["n"].dtype == "Int64" and counts["n"][0] == 1 and counts["missing"].isna().all()
 
 
