@@ -8,9 +8,11 @@ the README documents each. Several actors, recipients, contexts or attributions 
 country) list the participants in the same order.
 
 The table comes from one SPARQL query (:data:`EVENTS_QUERY`), so it reads the embedded store and a remote one
-alike (only SPARQL 1.1 is needed, no inference: event classes are found through the ontology's
-``rdfs:subClassOf``). Its branches each return one kind of fact (the event's own values, one participant,
-one attribution …) so that no event multiplies into a cross product of its participants.
+alike. It reads the inferred graph (``kg build`` always writes it) for what is an event, its most specific
+classes and the target roles, through the materialized ``rdfs:subClassOf`` / ``rdfs:subPropertyOf`` closure
+rather than property paths (Virtuoso 7.2 answers ``rdfs:subClassOf+`` over the union graph with nothing). Its
+branches each return one kind of fact (the event's own values, one participant, one attribution …) so that no
+event multiplies into a cross product of its participants.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .namespaces import sparql_prologue
+from .namespaces import PREFIXES
 from .store import Store
 
-__all__ = ["COLUMNS", "EVENTS_QUERY", "EventFilter", "event_rows", "write_events_csv"]
+__all__ = ["COLUMNS", "EVENTS_QUERY", "EventFilter", "event_rows", "events_query", "write_events_csv"]
 
 COLUMNS: tuple[str, ...] = (
     "event_id", "event_iri", "event_date", "date_precision", "date_text", "event_type", "event_mode", "contexts",
@@ -43,16 +45,16 @@ PRECISION = {f"{_XSD}date": "day", f"{_XSD}gYearMonth": "month", f"{_XSD}gYear":
 ATTRIBUTION = {"claimedBy": "claimed_by", "confirmedBy": "confirmed_by", "deniedBy": "denied_by",
                "reportedBy": "reported_by"}
 # roles whose filler is where the event happened when the text names no other place ("captured Aleppo")
-PLACE_ROLES = ("capturedPlace", "recapturedPlace", "invadedPlace")
+PLACE_ROLES = {"capturedPlace", "recapturedPlace", "invadedPlace"}
 
 # A participant's (or place's) country: itself when it is a country, else the country it lies in or is the
 # government, armed forces or part of. Written as a path so that it needs no inferred triples.
 _COUNTRY = """OPTIONAL { ?x (ck:locatedIn|ck:governmentOf|ck:armedForcesOf|ck:partOf)* ?c .
                  ?c a ck:Country ; rdfs:label ?country }"""
 
-EVENTS_QUERY = sparql_prologue() + f"""
-SELECT ?e ?part ?key ?x ?name ?wd ?country ?lat ?long ?gn ?value WHERE {{
-  {{ SELECT DISTINCT ?e WHERE {{ ?e ck:source ?doc ; ck:modality ?m ; a ?cls . ?cls rdfs:subClassOf* ck:Event }} }}
+# no prologue of its own (prefixes are passed apart), so that a remote store can page the answer
+_QUERY = f"""SELECT ?e ?part ?key ?x ?name ?wd ?country ?lat ?long ?gn ?value WHERE {{
+  {{ SELECT DISTINCT ?e WHERE {{ ?e ck:source ?doc ; ck:modality ?m ; a ck:Event SCOPE }} }}
   {{
     # one value of the event itself, keyed by the column it fills
     {{ BIND("core" AS ?part) VALUES (?key ?p) {{
@@ -63,9 +65,9 @@ SELECT ?e ?part ?key ?x ?name ?wd ?country ?lat ?long ?gn ?value WHERE {{
        ?e ?p ?value }}
     # the most specific PLOVER type (inferences add its super-types: a FIGHT is an ASSAULT too) and classes
     UNION {{ BIND("core" AS ?part) BIND("event_type" AS ?key) ?e a ?t . ?t ck:ploverCode ?value
-             FILTER NOT EXISTS {{ ?e a ?t2 . ?t2 ck:ploverCode ?c2 ; rdfs:subClassOf+ ?t FILTER(?t2 != ?t) }} }}
-    UNION {{ BIND("core" AS ?part) BIND("event_class" AS ?key) ?e a ?value . ?value rdfs:subClassOf* ck:Event
-             FILTER NOT EXISTS {{ ?e a ?t2 . ?t2 rdfs:subClassOf+ ?value FILTER(?t2 != ?value) }} }}
+             FILTER NOT EXISTS {{ ?e a ?t2 . ?t2 ck:ploverCode ?c2 ; rdfs:subClassOf ?t FILTER(?t2 != ?t) }} }}
+    UNION {{ BIND("core" AS ?part) BIND("event_class" AS ?key) ?e a ?value . ?value rdfs:subClassOf ck:Event
+             FILTER NOT EXISTS {{ ?e a ?t2 . ?t2 rdfs:subClassOf ?value FILTER(?t2 != ?value) }} }}
     UNION {{ BIND("core" AS ?part) BIND("story_id" AS ?key) ?e ck:source ?d . ?d dcterms:identifier ?value }}
     UNION {{ BIND("core" AS ?part) BIND("publication_date" AS ?key) ?e ck:source ?d . ?d dcterms:date ?value }}
     UNION {{ BIND("contexts" AS ?part) ?e ck:ploverContext ?value }}
@@ -75,9 +77,10 @@ SELECT ?e ?part ?key ?x ?name ?wd ?country ?lat ?long ?gn ?value WHERE {{
     UNION {{ BIND("attribution" AS ?part) VALUES ?p {{ ck:claimedBy ck:confirmedBy ck:deniedBy ck:reportedBy }}
              ?e ?p ?x . BIND(STRAFTER(STR(?p), "#") AS ?key) OPTIONAL {{ ?x rdfs:label ?name }} }}
     UNION {{
-      # a participant: the agent, a target in any role (below ck:target), or the place
+      # a participant: the agent, a target in any role (below ck:target: the inferred graph holds the closure of
+      # rdfs:subPropertyOf, and a target's super-roles), or the place
       {{ BIND("actor" AS ?part) ?e ck:agent ?x }}
-      UNION {{ BIND("recipient" AS ?part) ?e ?role ?x . ?role rdfs:subPropertyOf* ck:target
+      UNION {{ BIND("recipient" AS ?part) ?e ?role ?x . ?role rdfs:subPropertyOf ck:target
                FILTER(?role != ck:agent) BIND(STRAFTER(STR(?role), "#") AS ?key) }}
       UNION {{ BIND("place" AS ?part) ?e ck:place ?x }}
       OPTIONAL {{ ?x rdfs:label ?name }}
@@ -89,6 +92,20 @@ SELECT ?e ?part ?key ?x ?name ?wd ?country ?lat ?long ?gn ?value WHERE {{
     }}
   }}
 }}"""
+
+
+def events_query(base: str | None = None) -> str:
+    """The event table's query; with ``base``, only the events minted under that base IRI (a remote server may
+    hold other knowledge graphs too)."""
+    scope = "" if base is None else f'FILTER(STRSTARTS(STR(?e), "{_sparql_string(base + "event/")}"))'
+    return _QUERY.replace("SCOPE", scope)
+
+
+def _sparql_string(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+EVENTS_QUERY = events_query()
 
 
 @dataclass(frozen=True)
@@ -103,8 +120,8 @@ class EventFilter:
     end: str | None = None
 
     def keep(self, row: Mapping[str, object]) -> bool:
-        if self.type and self.type.upper() not in {str(row["event_type"] or "").upper(),
-                                                   str(row["event_class"] or "").upper()}:
+        if self.type and self.type.casefold() not in {
+                kind.casefold() for c in ("event_type", "event_class") for kind in str(row[c] or "").split(SEPARATOR)}:
             return False
         if self.actor:
             wanted = self.actor.casefold()
@@ -113,9 +130,10 @@ class EventFilter:
             if wanted not in people:
                 return False
         date = str(row["event_date"] or "")
-        if self.start and (not date or date[:len(self.start)] < self.start):
+        # compared at the coarser precision of the two: "2024-12" is within a range from "2024-12-05"
+        if self.start and (not date or date[:len(self.start)] < self.start[:len(date)]):
             return False
-        return not (self.end and (not date or date[:len(self.end)] > self.end))
+        return not (self.end and (not date or date[:len(self.end)] > self.end[:len(date)]))
 
 
 @dataclass
@@ -135,9 +153,10 @@ def _local(iri: str) -> str:
     return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-def _collect(store: Store) -> dict[str, _Event]:
+def _collect(store: Store, base: str | None) -> dict[str, _Event]:
     events: dict[str, _Event] = {}
-    for row in store.query(EVENTS_QUERY, use_default_graph_as_union=True):
+    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
+    for row in store.query(events_query(base), prefixes=prefixes, use_default_graph_as_union=True):
         def v(name: str, row=row) -> str | None:
             term = row[name]
             return None if term is None else term.value
@@ -173,8 +192,8 @@ def _collect(store: Store) -> dict[str, _Event]:
             for column in ("name", "wd", "country", "lat", "long", "gn"):
                 if v(column) is not None:
                     who.setdefault(column, v(column))
-            if key:
-                who["role"] = key
+            if key:  # a target's roles: its own and, with inferences, those above it
+                who.setdefault("roles", set()).add(key)
     return events
 
 
@@ -199,7 +218,7 @@ def _row(ev: _Event) -> dict[str, object]:
             row[f"{prefix}_country"] = _joined(p.get("country") or "" for p in people)
     places = sorted(ev.participants["place"].values(), key=lambda p: p["iri"])
     if not places:
-        places = [p for p in ev.participants["recipient"].values() if p.get("role") in PLACE_ROLES][:1]
+        places = [p for p in ev.participants["recipient"].values() if p.get("roles", set()) & PLACE_ROLES][:1]
     if places:
         p = places[0]
         row.update(placename=p.get("name"), place_iri=p["iri"], geonames_id=_int(p.get("gn")),
@@ -223,9 +242,10 @@ def _float(value: object) -> float | None:
     return None if value in (None, "") else float(value)  # type: ignore[arg-type]
 
 
-def event_rows(store: Store, where: EventFilter | None = None) -> list[dict[str, object]]:
-    """The event table as dicts keyed by :data:`COLUMNS`, ordered by date (undated last), document, offset."""
-    rows = [_row(ev) for ev in _collect(store).values()]
+def event_rows(store: Store, where: EventFilter | None = None, *, base: str | None = None) -> list[dict[str, object]]:
+    """The event table as dicts keyed by :data:`COLUMNS`, ordered by date (undated last), document, offset.
+    ``base``: only the events under that base IRI (see :func:`events_query`)."""
+    rows = [_row(ev) for ev in _collect(store, base).values()]
     if where is not None:
         rows = [r for r in rows if where.keep(r)]
     rows.sort(key=lambda r: (r["event_date"] is None, str(r["event_date"] or ""), str(r["story_id"] or ""),

@@ -360,7 +360,8 @@ def write_events(store: Store, out: BinaryIO, graphs: str) -> None:
 
     from .events_table import event_rows, write_events_csv
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-    write_events_csv(event_rows(store), text)
+    # a remote server may hold other knowledge graphs: only this one's events (base IRI)
+    write_events_csv(event_rows(store, base=None if store.local else store.iris.base), text)
     text.detach()  # leave ``out`` open for the caller
 
 

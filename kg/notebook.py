@@ -37,10 +37,12 @@ BOOLEAN = f"{_XSD}boolean"
 
 
 class KnowledgeGraph:
-    """A read-only view of one store for analysis. Use as a context manager, or call :meth:`close`."""
+    """A read-only view of one store for analysis. Use as a context manager, or call :meth:`close`. ``base``: the
+    base IRI whose events :meth:`events` lists (None: every event the store holds)."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, base: str | None = None):
         self.store = store
+        self.base = base
 
     def query(self, sparql: str) -> pandas.DataFrame:
         """A SELECT's solutions as a DataFrame (one column per variable, typed by the literals); an ASK's answer
@@ -67,7 +69,7 @@ class KnowledgeGraph:
         when a date bound is given."""
         import pandas as pd
 
-        rows = event_rows(self.store, EventFilter(type=type, actor=actor, start=start, end=end))
+        rows = event_rows(self.store, EventFilter(type=type, actor=actor, start=start, end=end), base=self.base)
         frame = pd.DataFrame(rows, columns=list(COLUMNS))
         for column in ("quantity", "geonames_id", "sentence_start", "sentence_end", "trigger_start", "trigger_end"):
             frame[column] = frame[column].astype("Int64")
@@ -89,8 +91,10 @@ class KnowledgeGraph:
 
 
 def open_graph(location: str | os.PathLike[str], *, base_iri: str | None = None) -> KnowledgeGraph:
-    """Open a store folder or an http(s) SPARQL endpoint URL read-only (``kg.open``)."""
-    return KnowledgeGraph(Store(location, read_only=True, base_iri=base_iri))
+    """Open a store folder or an http(s) SPARQL endpoint URL read-only (``kg.open``). At an endpoint that holds
+    several knowledge graphs, ``base_iri`` picks the one whose events :meth:`KnowledgeGraph.events` lists."""
+    store = Store(location, read_only=True, base_iri=base_iri)
+    return KnowledgeGraph(store, base=store.iris.base if base_iri is not None and not store.local else None)
 
 
 def _python(term: Any) -> Any:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from html.parser import HTMLParser
 
 import pytest
+from conftest import SAMPLE_TEXT, FakeExtractor
 
 from kg.build import build
 from kg.cli import main as cli_main
@@ -216,3 +218,26 @@ def test_entity_page_filters_its_events_by_type(srv):
     status, _, body = http_request(srv.url + "/entity/hezbollah?type=SUPPORT", headers={"Accept": "text/html"})
     shown = Page(body).events()
     assert status == 200 and len(shown) == 1 and "Iran backs Hezbollah" in shown[0]
+
+
+@pytest.mark.slow
+def test_a_remote_store_gives_the_same_table(tmp_path, virtuoso, monkeypatch, capsys):
+    """Virtuoso as the store: the same rows as the embedded store, and only this knowledge graph's events."""
+    monkeypatch.setenv("KG_STATE_DIR", str(tmp_path / "notes"))
+    base = f"http://kg-test-{uuid.uuid4().hex[:8]}.example/"
+    (tmp_path / "sample.txt").write_text(SAMPLE_TEXT, encoding="utf-8")
+    for location in (str(tmp_path / "local"), virtuoso.store_url):
+        with Store(location, base_iri=base) as s:
+            build([tmp_path / "sample.txt"], s, FakeExtractor())
+    with Store(virtuoso.store_url, base_iri=f"http://kg-test-{uuid.uuid4().hex[:8]}.example/") as other:
+        build([tmp_path / "sample.txt"], other, FakeExtractor())  # another knowledge graph on the same server
+    with Store(tmp_path / "local", read_only=True, base_iri=base) as local, \
+            Store(virtuoso.store_url, read_only=True, base_iri=base) as remote:
+        expected = event_rows(local)
+        assert len(expected) == 2 and event_rows(remote, base=base) == expected
+    capsys.readouterr()
+    outputs = []
+    for location in (str(tmp_path / "local"), virtuoso.store_url):
+        assert cli_main(["export", "-f", "events", "--store", location, "--base-iri", base]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1] and outputs[0].count("\n") == 3
