@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from .errors import InputError, KGError
 
 EXPORT_FORMATS = ["turtle", "ntriples", "nquads", "trig", "jsonld", "xml", "graphml", "gexf", "neo4j",
-                  "cytoscape", "void"]
+                  "cytoscape", "void", "events"]
 
 EXAMPLE_QUERY = """PREFIX ck: <https://w3id.org/conflict-kg/ontology#>
 SELECT ?who ?place WHERE { ?a ck:captured ?p . ?a rdfs:label ?who . ?p rdfs:label ?place }"""

@@ -353,6 +353,18 @@ def write_neo4j(store: Store, out: BinaryIO, graphs: str) -> None:
         z.writestr("README.txt", NEO4J_README)
 
 
+@register("events", "text/csv", "csv", "event table CSV, one row per event, POLECAT-like columns (README: The event "
+          "table)", rdf=False)
+def write_events(store: Store, out: BinaryIO, graphs: str) -> None:
+    import io
+
+    from .events_table import event_rows, write_events_csv
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    # a remote server may hold other knowledge graphs: only this one's events (base IRI)
+    write_events_csv(event_rows(store, base=None if store.local else store.iris.base), text)
+    text.detach()  # leave ``out`` open for the caller
+
+
 # ------------------------------------------------------------------------------------------ VoID
 DUMP_FORMATS = ("nquads", "trig", "turtle", "ntriples", "jsonld", "xml")
 

@@ -219,6 +219,12 @@ def _evidence_triples(ex: Extraction, fact: Relation | Event, event: URIRef, iri
         yield event, CK.dateText, Literal(fact.date_text)
     if fact.place and fact.place in ex.entities:
         yield event, CK.place, iris.entity(fact.place)
+    if fact.quantity is not None:  # a counted, unnamed target: "captured seven villages"
+        yield event, CK.quantity, Literal(fact.quantity)
+    if fact.quantity_qualifier:
+        yield event, CK.quantityQualifier, Literal(fact.quantity_qualifier)
+    if fact.target_description:
+        yield event, CK.targetDescription, Literal(fact.target_description)
     # Provenance: the trigger mention denotes the event; the sentence is what it was derived from.
     trigger = iris.mention(doc_key, fact.trigger.start, fact.trigger.end)
     sentence = iris.mention(doc_key, fact.sentence.start, fact.sentence.end)

@@ -118,6 +118,10 @@ class Relation:
     plover: PloverCoding | None = None  # the PLOVER coding when the relation is an event (not leads, memberOf ...)
     subject_name: str | None = None  # the subject as the sentence names it, when that is a proper name of it
     object_name: str | None = None
+    # a counted, unnamed object ("seven villages", "about 50 soldiers"): how many, how hedged, what they are
+    quantity: int | None = None
+    quantity_qualifier: str | None = None  # "about", "at least", "more than"
+    target_description: str | None = None  # "villages"
 
     @property
     def is_fact(self) -> bool:
@@ -144,6 +148,9 @@ class Event:
     place: str | None = None
     confidence: float = 0.5
     names: dict[str, str] = field(default_factory=dict)  # entity key -> the proper name this sentence uses
+    quantity: int | None = None  # a counted, unnamed target, as on Relation ("arrested 30 protesters")
+    quantity_qualifier: str | None = None
+    target_description: str | None = None
 
     @property
     def is_fact(self) -> bool:

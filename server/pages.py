@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -22,6 +22,7 @@ from flask import Blueprint, Response, abort, current_app, g, render_template, r
 from markupsafe import Markup, escape
 
 from kg.namespaces import CK, DCTERMS, GAF, GEO, NIF, RDF, RDFS, SKOS
+from kg.plover import load_plover_types
 from kg.query import DEFAULT_PREFIXES
 
 from .executor import QueryOutput, QueryTask
@@ -132,6 +133,10 @@ def dataset_stats() -> dict:
     by_type = _rows(f"""SELECT ?type (COUNT(DISTINCT ?e) AS ?n) WHERE {{
         GRAPH ?g {{ ?e ck:modality ?m ; a ?type }} FILTER(?g != <{store.iris.inferred_graph}>)
     }} GROUP BY ?type ORDER BY DESC(?n) LIMIT 40""")
+    # an event's asserted PLOVER class is its type (the inferred graph adds the types above it)
+    plover = _rows(f"""SELECT ?code (COUNT(DISTINCT ?e) AS ?n) WHERE {{
+        GRAPH ?g {{ ?e ck:modality ?m ; a ?t }} FILTER(?g != <{store.iris.inferred_graph}>) ?t ck:ploverCode ?code
+    }} GROUP BY ?code ORDER BY DESC(?n) ?code""")
     top = _rows(f"""SELECT ?a ?label (COUNT(?e) AS ?n) WHERE {{
         ?e ck:agent ?a ; ck:modality ?m . ?a rdfs:label ?label FILTER(STRSTARTS(STR(?a), "{entity_ns}"))
     }} GROUP BY ?a ?label ORDER BY DESC(?n) LIMIT 1""")
@@ -140,6 +145,7 @@ def dataset_stats() -> dict:
         "documents": int(_val(docs[0]["n"]) or 0) if docs else 0,
         "entities": int(_val(ents[0]["n"]) or 0) if ents else 0,
         "events": [(local_name(_val(r["type"])), int(_val(r["n"]))) for r in by_type],
+        "plover": [(_val(r["code"]), int(_val(r["n"]))) for r in plover],
         "sample_actor": (_val(top[0]["a"]), _val(top[0]["label"])) if top else None,
     }
     with _STATS_LOCK:
@@ -190,10 +196,32 @@ ORDER BY DESC(?events)"""),
     ]
 
 
+def plover_type_arg() -> str | None:
+    """The ``?type=`` filter: a PLOVER type code (``ASSAULT``), None when absent; 400 for anything else."""
+    code = request.args.get("type")
+    if code is None or code == "":
+        return None
+    if code.upper() not in load_plover_types().types:
+        abort(400, description=f"unknown event type {code[:40]!r}: use a PLOVER type such as ASSAULT")
+    return code.upper()
+
+
+def events_of_type(code: str) -> list[dict[str, str]]:
+    """The events whose asserted PLOVER type is ``code`` (a checked code), dated ones first."""
+    rows = _rows(f"""SELECT ?e (SAMPLE(?l) AS ?label) (SAMPLE(?d) AS ?date) (SAMPLE(?s) AS ?sentence) WHERE {{
+        ?t ck:ploverCode "{code}" .
+        GRAPH ?g {{ ?e ck:modality ?m ; a ?t }} FILTER(?g != <{kg_store().iris.inferred_graph}>)
+        OPTIONAL {{ ?e rdfs:label ?l }} OPTIONAL {{ ?e ck:date ?d }} OPTIONAL {{ ?e ck:sentence ?s }}
+    }} GROUP BY ?e ORDER BY (!BOUND(?date)) ?date ?e LIMIT {MAX_EVENTS}""")
+    return [{k: _val(r[k]) for k in ("e", "label", "date", "sentence")} for r in rows]
+
+
 def render_index(query: str | None = None) -> Response:
     stats = dataset_stats()
     examples = example_queries(stats)
-    html = render_template("index.html", stats=stats, examples=examples,
+    event_type = plover_type_arg()
+    html = render_template("index.html", stats=stats, examples=examples, event_type=event_type,
+                           typed_events=events_of_type(event_type) if event_type else [],
                            query=query if query is not None else examples[0][1],
                            autorun=query is not None, prefixes=DEFAULT_PREFIXES, base_iri=kg_store().iris.base,
                            update_enabled=bool(current_app.config.get("KG_UPDATE_TOKEN")))
@@ -242,6 +270,7 @@ class Fact:
     claimed_by: list[tuple[str, str]] = field(default_factory=list)
     denied_by: list[tuple[str, str]] = field(default_factory=list)
     label: str = ""
+    plover: str = ""  # the PLOVER type code (FIGHT) of the event's asserted class
 
 
 _PARTICIPANT_SKIP = {str(CK.source), str(CK.place), str(CK.modality), str(RDF.type), str(CK.claimedBy),
@@ -277,6 +306,7 @@ def _entity_facts(iri: str) -> list[Fact]:
     }}""")
     facts: dict[str, Fact] = {e: Fact(e, "", local_name(role)) for e, role in roles.items()}
     inferred = str(store.iris.inferred_graph)
+    plover_code = {t.cls: t.code for t in load_plover_types().types.values()}
     for r in rows:
         f = facts[_val(r["ev"])]
         p, o, label = _val(r["p"]), r["o"], _val(r["ol"])
@@ -284,6 +314,7 @@ def _entity_facts(iri: str) -> list[Fact]:
         if p == str(RDF.type):
             if _val(r["g"]) != inferred:
                 f.type = local_name(ov)
+                f.plover = plover_code.get(f.type, f.plover)
         elif p == str(CK.date):
             f.date = ov
         elif p == str(CK.sentence):
@@ -411,6 +442,8 @@ def entity(key: str) -> Response:
         for role, o, ol in f.others:
             edges.append((o, ol, f.type or role, f.role == "agent"))
     mentions = len([r for r in props if _val(r["p"]) == str(GAF.denotedBy)])
+    event_type = plover_type_arg()
+    type_counts = sorted(Counter(f.plover for f in facts if f.plover).items(), key=lambda kv: (-kv[1], kv[0]))
     # provenance of a direct relation: the events in which both ends take part (sentence, document)
     sources: dict[str, list[Fact]] = defaultdict(list)
     for f in facts:
@@ -419,7 +452,9 @@ def entity(key: str) -> Response:
     html = render_template("entity.html", iri=iri, key=key, label=label, aliases=sorted(set(aliases) - {label}),
                            types=sorted(set(types)), coords=coords, other=sorted(set(other)), out=out, inc=inc,
                            external=sorted(set(external)),
-                           facts=facts, svg=neighbourhood_svg((iri, label), edges), mentions=mentions,
+                           facts=[f for f in facts if not event_type or f.plover == event_type],
+                           all_facts=len(facts), event_type=event_type, type_counts=type_counts,
+                           svg=neighbourhood_svg((iri, label), edges), mentions=mentions,
                            sources=sources,
                            local_name=local_name)
     return Response(html, mimetype="text/html", headers={"Vary": "Accept"})

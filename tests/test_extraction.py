@@ -275,7 +275,7 @@ def test_relation_rows_shape(extractor):
                         "object_key", "subject_type", "object_type", "event", "sources", "targets", "plover",
                         "plover_mode", "plover_context", "cameo", "sentence", "start", "end", "sentence_start",
                         "sentence_end", "modality", "claimed_by", "denied_by", "confirmed_by", "reported_by", "date",
-                        "date_text", "place", "confidence"}
+                        "date_text", "place", "quantity", "quantity_qualifier", "target_description", "confidence"}
     assert row["doc"] == "corpus/d1.txt" and x.document.text[row["start"]:row["end"]] == "invaded"
     assert row["subject_key"] in x.entities and row["object_key"] in x.entities
 
@@ -526,3 +526,53 @@ def test_wikidata_and_state_links_reach_the_graph():
     graph = set(map_extraction(x, iris))
     assert (iris.entity("syria"), SKOS.exactMatch, URIRef("http://www.wikidata.org/entity/Q858")) in graph
     assert (iris.entity("government-of-turkey"), CK.governmentOf, iris.entity("turkey")) in graph
+
+
+def test_counted_unnamed_objects(extractor):
+    """'seized nine villages in Raqqa province', 'killed about 40 policemen': the event holds the count, its hedge,
+    what was counted and where, with the claim and the denial."""
+    x = run(extractor, "The Syrian Democratic Forces said in a statement that they had seized nine villages in Raqqa "
+                       "province, something denied by Syrian state media. The militants added that they had killed "
+                       "about 40 policemen. Turkish troops recaptured at least 11 towns in Hama province. "
+                       "Security forces detained 25 students in Khartoum.")
+    rows = {r["predicate"]: r for r in relation_rows(x)}
+    villages = rows["captured"]
+    assert (villages["subject"], villages["quantity"], villages["quantity_qualifier"],
+            villages["target_description"]) == ("Syrian Democratic Forces", 9, None, "villages")
+    assert villages["place"].startswith("Raqqa")
+    assert (villages["claimed_by"], villages["denied_by"]) == (["Syrian Democratic Forces"], ["Syrian state media"])
+    killed = rows["eliminated"]
+    assert (killed["quantity"], killed["quantity_qualifier"], killed["target_description"]) == (40, "about",
+                                                                                                 "policemen")
+    towns = rows["recaptured"]
+    assert (towns["quantity"], towns["quantity_qualifier"]) == (11, "at least") and towns["place"].startswith("Hama")
+    detained = rows["arrested"]  # a PLOVER event outside the relation families
+    assert (detained["quantity"], detained["target_description"], detained["place"]) == (25, "students", "Khartoum")
+
+
+def test_counts_that_are_no_number(extractor):
+    x = run(extractor, "Gunmen killed dozens of villagers. Rebels killed Hezbollah commander Ali Nasser.")
+    assert all(r["quantity"] is None for r in relation_rows(x, include_non_facts=True))
+
+
+def test_counted_targets_reach_the_graph(extractor):
+    from rdflib import Literal
+
+    from kg.mapping import map_extraction
+    from kg.namespaces import CK, IRIs
+
+    x = run(extractor, "Ethiopian troops recaptured at least 11 towns in Tigray.")
+    graph = set(map_extraction(x, IRIs("http://example.org/")))
+    assert {(p, o) for _, p, o in graph if p in (CK.quantity, CK.quantityQualifier, CK.targetDescription)} == {
+        (CK.quantity, Literal(11)), (CK.quantityQualifier, Literal("at least")),
+        (CK.targetDescription, Literal("towns"))}
+
+
+def test_claim_in_a_statement_that_and_its_denial(extractor):
+    """'claimed in a statement that they captured seven villages, something denied by X': the 'that' clause of the
+    statement noun is what was claimed (not a presupposed aside), so the claim and the denial both attach."""
+    x = run(extractor, "The Free Syrian Army, which Turkey supports, claimed in a statement that it captured five "
+                       "villages, something denied by Syrian state media.")
+    row = next(r for r in relation_rows(x) if r["predicate"] == "captured")
+    assert (row["subject"], row["quantity"], row["target_description"]) == ("Free Syrian Army", 5, "villages")
+    assert (row["claimed_by"], row["denied_by"]) == (["Free Syrian Army"], ["Syrian state media"])

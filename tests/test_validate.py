@@ -91,3 +91,20 @@ def test_reasoner_reports_the_same_inconsistency():
     found = r.inconsistencies()
     assert [str(e.value) for e, _msg in found] == [str(IRI.entity("kafr-nabl"))]
     assert "Disjoint classes" in found[0][1]
+
+
+def test_counted_target_shape(tmp_path):
+    """A count that is no integer, or a qualifier without a count, violates the counted-target shape."""
+    ex = make_extraction()
+    rel = ex.relations[0]
+    ok = dataclasses.replace(rel, quantity=7, quantity_qualifier="about", target_description="villages")
+    with store_with(tmp_path / "ok", dataclasses.replace(ex, relations=[ok, *ex.relations[1:]])) as store:
+        report = validate(store)
+    assert report.ok, report.format()
+    bad = dataclasses.replace(rel, quantity_qualifier="about")
+    with store_with(tmp_path / "bad", dataclasses.replace(ex, relations=[bad, *ex.relations[1:]]),
+                    extra=[(IRI.event(ex.document.key, rel.predicate, rel.subject, rel.object, rel.trigger.start),
+                            CK.targetDescription, Literal(""))]) as store:
+        report = validate(store)
+    messages = " | ".join(v.message for v in report.errors if v.kind == "shacl")
+    assert "exactly one quantity" in messages and "description" in messages

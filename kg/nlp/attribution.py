@@ -24,6 +24,13 @@ MODALITY_RANK: dict[str, int] = {"question": 5, "negated": 4, "conditional": 3, 
 
 
 DEPLOY_VERBS = WORDS.deploy_verbs
+CONTENT_NOUNS = WORDS.content_nouns
+
+
+def _content_clause(node: Token) -> bool:
+    """'a statement that they captured X': the clause is what the statement says."""
+    return node.dep_ == "acl" and node.head.lemma_.lower() in CONTENT_NOUNS and any(
+        c.dep_ == "mark" and c.lower_ == "that" for c in node.children)
 
 
 def modality(trigger: Token, sent: Span, lex: Lexicon) -> Modality:
@@ -81,7 +88,7 @@ def _presupposed(trigger: Token) -> bool:
     """True inside a relative clause, participle or apposition: background, not the reported news."""
     node = trigger
     while True:
-        if node.dep_ in ("relcl", "acl", "appos", "amod"):
+        if node.dep_ in ("relcl", "acl", "appos", "amod") and not _content_clause(node):
             return True
         if node.pos_ in ("NOUN", "PROPN") and node.i == trigger.i and node.dep_ != "ROOT":
             return True  # role nouns and event nouns ("envoy of", "support for") describe
@@ -138,7 +145,8 @@ class Attributor:
         # statement verbs that govern the trigger: "the jihadists said they captured ..."
         node = trigger
         # a subject noun phrase ("Rwanda's President Kagame denied ...") is not what its verb states
-        while node.head.i != node.i and node.dep_ not in ("relcl", "acl", "appos", "nsubj", "nsubjpass", "csubj"):
+        while node.head.i != node.i and (node.dep_ not in ("relcl", "acl", "appos", "nsubj", "nsubjpass", "csubj")
+                                         or _content_clause(node)):
             node = node.head
             lemma = node.lemma_.lower()
             if lemma in self.lex.statements:

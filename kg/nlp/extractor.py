@@ -18,6 +18,7 @@ from .events import EventCandidate, EventFinder
 from .gazetteer import load_gazetteer
 from .lexicon import load_lexicon, load_plover_lexicon, load_words
 from .model import load_model
+from .quantity import Count, count_of
 from .relations import RelationFinder
 from .time import DateResolver
 
@@ -96,6 +97,7 @@ class Extractor:
                 subject_name=ents.name_as_written(cand.subject, sent),
                 object_name=ents.name_as_written(cand.object, sent),
             )
+            self._count(rel, count_of(sdoc, cand.object), ents)
             if rel.modality == "intended" and rel.predicate == "opposes" and _hostile_intent(trig):
                 rel.modality = "asserted"  # "seeking to overthrow X", "vowed to fight Y": the enmity is real
             if rel.modality == "asserted" and any(a.kind == "denied" and a.source_key == rel.subject
@@ -188,10 +190,28 @@ class Extractor:
             confidence=c.confidence,
             names=names,
         )
+        if len(c.targets) == 1:
+            self._count(event, count_of(trig.doc, c.targets[0]), ents)
         if event.modality == "asserted" and any(a.kind == "denied" and a.source_key in event.sources
                                                 for a in event.attributions):
             event.modality = "negated"
         return event
+
+    @staticmethod
+    def _count(fact: Relation | Event, count: Count | None, ents: DocEntities) -> None:
+        """Record a counted object on its fact, and where the counted things are when the fact has no place."""
+        if count is None:
+            return
+        fact.quantity, fact.quantity_qualifier, fact.target_description = (count.quantity, count.qualifier,
+                                                                          count.description)
+        if fact.place is not None or count.place is None:
+            return
+        # "in Deir ez-Zor province": the noun or the name that modifies it
+        for tok in [count.place, *(t for t in count.place.subtree if t.i < count.place.i)]:
+            m = ents.tok_mention[tok.i]
+            if m is not None and m.type in PLACE_TYPES:
+                fact.place = ents.use(m)
+                return
 
     @staticmethod
     def _place(trig, ents: DocEntities, object_key: str) -> str | None:
@@ -263,6 +283,9 @@ def relation_rows(extraction: Extraction, include_non_facts: bool = False) -> It
             "date": fact.date,
             "date_text": fact.date_text,
             "place": ents[fact.place].label if fact.place in ents else None,
+            "quantity": fact.quantity,
+            "quantity_qualifier": fact.quantity_qualifier,
+            "target_description": fact.target_description,
             "confidence": fact.confidence,
         }
 

@@ -16,6 +16,7 @@ from spacy.tokens import Token
 from .coref import linked
 from .entities import ACTOR_TYPES, HEAD_TYPES, PLACE_TYPES, DocEntities, Mention
 from .lexicon import Lexicon, load_words
+from .quantity import Count, count_of
 
 WORDS = load_words()  # word classes: kg/nlp/words.toml
 VICTIM_HEADS = WORDS.victim_heads
@@ -439,8 +440,9 @@ class RelationFinder:
                 if pred == "memberOf" and (o.type == "Person" or not o.named and len(o.label.split()) == 1):
                     continue  # "joined Secretary John Kerry in Paris", "belonged to the first group": no membership
                 if pred in CAPTURE_FAMILY and not o.named and o.head_lemma in GENERIC_PLACES and not (
-                        o.country and o.head_lemma in WORDS.country_territory):
-                    continue  # "captured 14 towns", "regained territory": no place a reader can look up
+                        o.country and o.head_lemma in WORDS.country_territory) and self.count(o) is None:
+                    # "regained territory": no place a reader can look up; "captured 14 towns" is kept, counted
+                    continue
                 if pred in CAPTURE_FAMILY and o.type not in PLACE_TYPES:
                     continue
                 if pred not in CAPTURE_FAMILY and pred != "attacked" and o.type not in ACTOR_TYPES:
@@ -450,6 +452,9 @@ class RelationFinder:
                 if pred == "attacked" and not o.named and o.head_lemma in WEAPON_HEADS:
                     continue
                 yield Candidate(s, pred, o, trigger, round(conf * min(s.confidence, o.confidence), 2))
+
+    def count(self, m: Mention) -> Count | None:
+        return count_of(self.ents.doc, m)
 
     def _objects(self, toks: list[Token], pred: str) -> list[Mention]:
         place = pred in CAPTURE_FAMILY
