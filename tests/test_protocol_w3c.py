@@ -1,10 +1,10 @@
 """Replay of the W3C SPARQL 1.1 conformance manifests against the server on 127.0.0.1.
 
-Manifests (vendored in tests/data/w3c-sparql11/): protocol/manifest.ttl (34 tests), service-description/manifest.ttl (3) and
-graph-store-protocol/manifest-{direct,indirect}.ttl (14). The store is prepared with ``kg load FILE --graph
-IRI`` for the protocol data files; the server runs with an update token, sent on every request, so the update
-tests run too. Paths are mapped: ``/sparql/`` → ``/sparql`` and ``/gsp`` → ``/store`` (direct graph
-identification: the graph IRI is the request URL under /store/).
+Manifests, vendored in tests/data/w3c-sparql11/: protocol/manifest.ttl (34 tests), service-description/manifest.ttl
+(3) and graph-store-protocol/manifest-{direct,indirect}.ttl (14). The store is prepared with ``kg load FILE --graph
+IRI`` for the protocol data files; the server runs with an update token, sent on every request, so the update tests
+run too. Paths are mapped: ``/sparql/`` → ``/sparql`` and ``/gsp`` → ``/store`` (direct graph identification: the
+graph IRI is the request URL under /store/).
 
 Before each test the store is emptied (``DROP ALL``) and the test's ``ut:graphData`` files are PUT into the
 named graphs they name: the manifests assume a fresh dataset per test (e.g. two GSP tests both expect
