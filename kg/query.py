@@ -213,8 +213,6 @@ def run_query(store: Store, sparql: str, *, union_default_graph: bool = True, ti
         out = pool.run(task)
     except SyntaxError as e:
         raise QueryError(f"SPARQL syntax error: {e}") from None
-    except RuntimeError as e:
-        raise QueryError(f"query failed: {e}") from None
     finally:
         pool.close()
     if out.kind == "boolean":

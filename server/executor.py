@@ -379,8 +379,9 @@ def _set_nice(w: _Worker, nice: int) -> bool:
 class QueryPool:
     """``size`` worker processes reading the store; :meth:`run` evaluates one task with a time limit.
 
-    ``store`` is an open pyoxigraph Store (read-write: workers read snapshots of it) or None (workers open
-    ``path`` read-only directly). See the module docstring for the limits and the fairness rules."""
+    ``store`` is the embedded store at ``path`` open read-write (an :class:`~kg.store.oxigraph.OxigraphStore`:
+    workers read its snapshots) or None (workers open ``path`` read-only directly). See the module docstring
+    for the limits and the fairness rules."""
 
     def __init__(self, path: str | os.PathLike[str], size: int = 4, timeout: float = 30.0, store=None, *,
                  max_workers: int | None = None, per_client: int = 2, per_client_queue: int = 8,
@@ -434,10 +435,9 @@ class QueryPool:
 
     def _snapshot(self, generation: int = 0) -> str:
         assert self._store is not None and self._snapshots is not None
-        self._store.flush()
         os.makedirs(self._snapshots, exist_ok=True)
         target = os.path.join(self._snapshots, f"gen-{generation}")
-        self._store.backup(target)
+        self._store.snapshot(target)
         return target
 
     # ------------------------------------------------------------------ workers (called with _cond held)
@@ -645,14 +645,13 @@ class QueryPool:
     def trial_update(self, update: str, base_iri: str | None, prefixes: dict[str, str],
                      timeout: float | None = None, *, client: str = "") -> None:
         """Run ``update`` within the time limit on a throw-away snapshot of the store, in a worker: raises
-        QueryTimeoutError (the worker is killed), SyntaxError or RuntimeError like :meth:`run`. Call it inside
+        QueryTimeoutError (the worker is killed), SyntaxError or QueryError like :meth:`run`. Call it inside
         :meth:`writing`, then apply the update for real: it is known to be valid, to finish in time and not to
         reach the network (a worker that tries is killed by its seccomp filter)."""
         if self._store is None or self._snapshots is None:
             raise QueryError("this server has no writable store")
         trial = os.path.join(self._snapshots, f"trial-{uuid.uuid4().hex}")
-        self._store.flush()
-        self._store.backup(trial)
+        self._store.snapshot(trial)
         try:
             self.run(QueryTask(query="", result_format="json", base_iri=base_iri, prefixes=prefixes, update=update),
                      timeout, path=trial, client=client)
@@ -704,7 +703,7 @@ class QueryPool:
         if status == "memory":
             raise QueryMemoryError(f"query stopped: {payload} ({(self.memory_bytes or 0) >> 20} MiB per query, "
                                    "--max-query-memory)")
-        raise RuntimeError(payload)
+        raise QueryError(f"query failed: {payload}")
 
     def pin_read_path(self) -> str:
         """The snapshot (or store) new queries read, kept from deletion until :meth:`unpin_read_path` — for a

@@ -74,7 +74,7 @@ def test_forked_workers_inherit_the_confinement(tmp_path, store_path):
 
 def test_snapshots_made_after_the_fork_server_started_are_readable(tmp_path):
     store = Store(build_sample_store(tmp_path))
-    pool = QueryPool(store.path, size=1, timeout=10, store=store.ox)
+    pool = QueryPool(store.path, size=1, timeout=10, store=store)
     count = QueryTask(query="SELECT (COUNT(*) AS ?n) { GRAPH <http://example.org/later> { ?s ?p ?o } }",
                       result_format="csv")
     try:
