@@ -264,7 +264,11 @@ def make_parser() -> argparse.ArgumentParser:
                    help="which graphs to export (default all)")
     _store_arg(p)
 
-    p = add("serve", cmd_serve, "Serve the store as a SPARQL 1.1 endpoint with a query page (waitress).")
+    _serve_args(add("serve", cmd_serve, "Serve the store as a SPARQL 1.1 endpoint with a query page (waitress)."))
+    return parser
+
+
+def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--threads", type=int, default=32, help="WSGI worker threads (default 32)")
@@ -291,7 +295,6 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--trusted-proxy", default=None, metavar="ADDR",
                    help="the reverse proxy's address: client addresses are then read from X-Forwarded-For")
     _store_arg(p)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
