@@ -32,6 +32,7 @@ from typing import Any
 from flask import Flask, Response, request
 
 from kg.store import Store
+from kg.store.oxigraph import OxigraphStore
 
 from .common import register_error_handlers, text_response
 from .downloads import bp as downloads_bp
@@ -101,12 +102,14 @@ def create_app(store_path: str | None = None, *, store: Store | None = None, bas
         app.config.update({k: v for k, v in config.items() if v is not None or k == "KG_CORS_ORIGIN"})
     if store is None:
         writable = bool(app.config["KG_UPDATE_TOKEN"])
-        store = Store(app.config["KG_STORE_PATH"], read_only=not writable, base_iri=base_iri)
+        # Store(location) opens the backend the location names (a folder or a URL)
+        store = Store(app.config["KG_STORE_PATH"], read_only=not writable,  # type: ignore[abstract]
+                      base_iri=base_iri)
     app.extensions["kg_store"] = store
     size = int(app.config["KG_WORKERS"])
     memory = parse_size(app.config["KG_MAX_QUERY_MEMORY"])
     max_workers = app.config["KG_MAX_WORKERS"] or default_max_workers(size, memory)
-    if store.local:
+    if isinstance(store, OxigraphStore):
         # the workers open the store's files themselves: a light path-based entry, confined to that folder
         app.extensions["kg_pool"] = QueryPool(
             store.spec.location, size=size, timeout=float(app.config["KG_TIMEOUT"]),

@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from kg.errors import ProtocolError
@@ -51,7 +51,7 @@ def stream_dump(fmt: str, graphs: str, client: str) -> Iterator[bytes]:
     and yield its output. One dump at a time per client; the process starts on the first ``next()`` (a HEAD
     request or an unread response costs nothing) and is killed when the time limit passes or the client
     goes away (the response then ends short, which the client sees as an incomplete body)."""
-    app = current_app._get_current_object()
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # the app, for the generator
     pool = app.extensions["kg_pool"]
     with _DUMPS_LOCK:
         if _DUMPS.get(client, 0) >= 1:
@@ -66,16 +66,18 @@ def stream_dump(fmt: str, graphs: str, client: str) -> Iterator[bytes]:
                              "memory_bytes": pool.memory_bytes})
         proc = subprocess.Popen([sys.executable, "-I", "-m", "server._dump", config], stdout=subprocess.PIPE,
                                 stdin=subprocess.DEVNULL, cwd=_ROOT)
+        stdout = proc.stdout
+        assert stdout is not None  # stdout=PIPE
         deadline = time.monotonic() + pool.timeout
         poller = select.poll()
-        poller.register(proc.stdout.fileno(), select.POLLIN)
+        poller.register(stdout.fileno(), select.POLLIN)
         try:
             while True:
                 left = deadline - time.monotonic()
                 if left <= 0 or not poller.poll(int(left * 1000) + 1):
                     app.logger.error("download stopped: it ran past the time limit of %g s", pool.timeout)
                     return
-                chunk = os.read(proc.stdout.fileno(), CHUNK)
+                chunk = os.read(stdout.fileno(), CHUNK)
                 if not chunk:
                     if proc.wait() != 0:
                         app.logger.error("download failed (exit status %s)", proc.returncode)
@@ -84,7 +86,7 @@ def stream_dump(fmt: str, graphs: str, client: str) -> Iterator[bytes]:
         finally:
             proc.kill()
             proc.wait()
-            proc.stdout.close()
+            stdout.close()
             pool.unpin_read_path(path)
             _release_dump(client)
 

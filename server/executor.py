@@ -70,16 +70,20 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from tempfile import mkdtemp
+from typing import TYPE_CHECKING, Any
 
 from kg.errors import ForbiddenOperationError, QueryError, QueryTimeoutError
 
 from . import _sandbox, _worker
+
+if TYPE_CHECKING:
+    from kg.store.oxigraph import OxigraphStore
 
 _WORKER_SCRIPT = str(Path(_worker.__file__).resolve())
 _log = logging.getLogger(__name__)
@@ -130,7 +134,7 @@ class QueryOutput:
     truncated: bool
 
 
-def execute(store, task: QueryTask) -> QueryOutput:
+def execute(store: Any, task: QueryTask) -> QueryOutput:
     """Evaluate ``task`` on a pyoxigraph Store in this process (no time limit): what a worker does."""
     return QueryOutput(*_worker.execute(store, vars(task)))
 
@@ -184,12 +188,13 @@ class _ForkServer:
     def __init__(self, config: str):
         self._config = config
         self._lock = threading.Lock()
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
         self._ready = False  # it said ("ready", warnings)
         self.warnings: list[str] = []
 
-    def _request(self, msg: tuple, fds: list[int] = (), timeout: float = 10.0) -> tuple[tuple, list[int]]:
+    def _request(self, msg: tuple[Any, ...], fds: Sequence[int] = (), timeout: float = 10.0
+                 ) -> tuple[tuple[Any, ...], list[int]]:
         """Send ``msg`` and read the answer. Call with ``_lock``. A fork server that fails to answer is killed
         (the workers it forked go on serving: they are not tied to it) so that no late answer is mistaken for
         the next one."""
@@ -279,7 +284,7 @@ class _ForkServer:
                 except (OSError, EOFError):
                     return -signal.SIGKILL
             if code is not None:
-                return code
+                return int(code)
             time.sleep(0.005)
         return -signal.SIGKILL
 
@@ -317,7 +322,7 @@ class _Worker:
         self.preempted = False
         self.idle_since = time.monotonic()
 
-    def send(self, msg) -> None:
+    def send(self, msg: tuple[Any, ...] | None) -> None:
         self.conn.send_bytes(pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL))
 
     def wait(self, timeout: float) -> bool:
@@ -325,8 +330,9 @@ class _Worker:
         ms = 2**31 - 1 if timeout >= 2_000_000 else max(0, math.ceil(timeout * 1000))  # poll's limit: ~24 days
         return bool(self._poller.poll(ms))
 
-    def recv(self):
-        return pickle.loads(self.conn.recv_bytes())
+    def recv(self) -> tuple[str, Any]:
+        reply: tuple[str, Any] = pickle.loads(self.conn.recv_bytes())
+        return reply
 
     def close(self) -> None:
         self.conn.close()
@@ -383,7 +389,8 @@ class QueryPool:
     workers read its snapshots) or None (workers open ``path`` read-only directly). See the module docstring
     for the limits and the fairness rules."""
 
-    def __init__(self, path: str | os.PathLike[str], size: int = 4, timeout: float = 30.0, store=None, *,
+    def __init__(self, path: str | os.PathLike[str], size: int = 4, timeout: float = 30.0,
+                 store: OxigraphStore | None = None, *,
                  max_workers: int | None = None, per_client: int = 2, per_client_queue: int = 8,
                  memory_bytes: int | None = None, preempt_after: float = 0.25):
         self.path = str(path)
@@ -479,7 +486,7 @@ class QueryPool:
         runs now. A client of cheap lookups, however many, stays at 0."""
         return self._usages(now, [client])[client]
 
-    def _usages(self, now: float, clients) -> dict[str, float]:
+    def _usages(self, now: float, clients: Iterable[str]) -> dict[str, float]:
         """:meth:`_usage` of each of ``clients`` and of every client running a task, in one pass."""
         running: dict[str, float] = {}
         for owner, started in self._busy.values():

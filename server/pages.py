@@ -15,13 +15,15 @@ import math
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from markupsafe import Markup
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
-from kg.namespaces import CK, DCTERMS, GAF, GEO, NIF, RDF, RDFS, SKOS
+from kg.namespaces import CK, GAF, GEO, NIF
 from kg.query import DEFAULT_PREFIXES
-from kg.store.terms import NamedNode
+from kg.store.terms import NamedNode, Object
 
 from .common import MEDIA_OF, ask, kg_pool, kg_store, rows, run_page_query, wants_rdf
 
@@ -71,7 +73,7 @@ def href(iri: str) -> str | None:
     return iri if iri.lower().startswith(("http://", "https://")) else None
 
 
-def _val(term) -> str:
+def _val(term: Object | None) -> str:
     return "" if term is None else term.value
 
 
@@ -90,11 +92,11 @@ def curie(iri: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------ index
-_STATS: dict[tuple[int, int], dict] = {}
+_STATS: dict[tuple[int, int], dict[str, Any]] = {}
 _STATS_LOCK = threading.Lock()
 
 
-def dataset_stats() -> dict:
+def dataset_stats() -> dict[str, Any]:
     """Counts shown on the front page, cached per store generation."""
     store = kg_store()
     key = (id(store), kg_pool().generation)
@@ -124,7 +126,7 @@ def dataset_stats() -> dict:
     return stats
 
 
-def example_queries(stats: dict) -> list[tuple[str, str]]:
+def example_queries(stats: dict[str, Any]) -> list[tuple[str, str]]:
     actor_iri, actor_label = stats.get("sample_actor") or ("http://example.org/actor", "an actor")
     return [
         ("Who captured what", """# ck:, rdfs:, skos:, ... are predeclared; the default graph is the union of all graphs
@@ -280,7 +282,7 @@ def _relations(iri: str) -> tuple[list[tuple[str, str, str, str]], list[tuple[st
     inc = _rows(f"""SELECT DISTINCT ?p ?s ?sl WHERE {{ ?s ?p <{iri}> FILTER(STRSTARTS(STR(?s), "{ns}"))
         OPTIONAL {{ ?s rdfs:label ?sl }} }} LIMIT 300""")
 
-    def fold(rows, k, lk):
+    def fold(rows: list[dict[str, Object | None]], k: str, lk: str) -> list[tuple[str, str, str, str]]:
         best: dict[tuple[str, str], str] = {}
         for r in rows:
             key = (_val(r["p"]), _val(r[k]))
@@ -352,14 +354,14 @@ def entity(key: str) -> Response:
     edges = [(o, ol, local_name(p), True) for _, p, o, ol in out] + [(s, sl, local_name(p), False)
                                                                      for _, p, s, sl in inc]
     for f in facts:
-        for role, o, ol in f.others:
-            edges.append((o, ol, f.type or role, f.role == "agent"))
+        for role, other_iri, other_label in f.others:
+            edges.append((other_iri, other_label, f.type or role, f.role == "agent"))
     mentions = len([r for r in props if _val(r["p"]) == str(GAF.denotedBy)])
     # provenance of a direct relation: the events in which both ends take part (sentence, document)
     sources: dict[str, list[Fact]] = defaultdict(list)
     for f in facts:
-        for o in sorted({o for _, o, _ in f.others}):
-            sources[o].append(f)
+        for other_iri in sorted({x for _, x, _ in f.others}):
+            sources[other_iri].append(f)
     html = render_template("entity.html", iri=iri, key=key, label=label, aliases=sorted(set(aliases) - {label}),
                            types=sorted(set(types)), coords=coords, other=sorted(set(other)), out=out, inc=inc,
                            external=sorted(set(external)),
@@ -444,7 +446,7 @@ def resource(kind: str, key: str) -> Response:
     if fmt:
         return _rdf_response(iri, fmt)
 
-    def show(term, label) -> tuple[str, str | None]:
+    def show(term: Object | None, label: Object | None) -> tuple[str, str | None]:
         v = _val(term)
         if isinstance(term, NamedNode):
             return (_val(label) or curie(v)), href(v)
