@@ -53,6 +53,7 @@ else:  # run as a script with -I, which leaves the script's folder off sys.path
 Result = tuple[str, bytes, int, bool]  # kind ("solutions", "boolean", "graph"), body, rows, truncated
 Reply = tuple[str, Any]  # ("ok", Result) or (error kind, message)
 
+# the format names of server.common.FORMATS (this module imports nothing of the project; a test checks they agree)
 RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
                   "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,

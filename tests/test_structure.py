@@ -131,3 +131,31 @@ def test_an_unexpected_error_is_not_dressed_as_a_known_one():
     app.testing = False
     r = app.test_client().get("/fails")
     assert r.status_code == 500 and "a bug" not in r.get_data(as_text=True)
+
+
+def test_only_the_store_package_imports_pyoxigraph():
+    # server/_worker.py is the exception: the query worker is standalone (stdlib and pyoxigraph only) so that
+    # the fork server never imports the project
+    found = []
+    for folder in ("kg", "server"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            rel = path.relative_to(ROOT).as_posix()
+            if rel.startswith("kg/store/") or rel == "server/_worker.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                if any(n.split(".")[0] == "pyoxigraph" for n in names):
+                    found.append(rel)
+    assert found == []
+
+
+def test_one_name_per_format():
+    # the standalone query worker keeps its own tables (it imports nothing of the project): they must agree
+    from server import _worker
+    from server.common import FORMATS, MEDIA_OF
+
+    worker = {**_worker.RESULT_FORMATS, **_worker.RDF_FORMATS}
+    assert worker == {name: f.engine for name, f in FORMATS.items()}
+    assert MEDIA_OF["rdfxml"] == "application/rdf+xml" and MEDIA_OF["xml"] == "application/sparql-results+xml"
+    assert MEDIA_OF["tsv"] == "text/tab-separated-values"  # no parameters: they are added per response
