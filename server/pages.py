@@ -25,7 +25,9 @@ from kg.namespaces import CK, GAF, GEO, NIF
 from kg.query import DEFAULT_PREFIXES
 from kg.store.terms import NamedNode, Object
 
-from .common import MEDIA_OF, ask, kg_pool, kg_store, rows, run_page_query, wants_rdf
+from .common import MEDIA_OF, kg_pool, kg_store, run_page_query, wants_rdf
+from .common import ask as _ask
+from .common import rows as _rows  # a page's local variables are called rows
 
 __all__ = ["bp", "render_index", "dataset_stats", "href", "anchor", "run_page_query", "neighbourhood_svg",
            "highlight", "local_name", "curie"]
@@ -48,13 +50,9 @@ def _checked(iri: str) -> str:
         abort(404)
 
 
-_rows = rows
-_ask = ask
-
-
 def store_size() -> int:
     """Quads in the store (default graph and named graphs), counted in a worker."""
-    found = rows("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }", union=False)
+    found = _rows("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }", union=False)
     return int(_val(found[0]["n"]) or 0) if found else 0
 
 

@@ -36,6 +36,7 @@ from .common import (
     base_url,
     check_graph_iri,
     client_key,
+    format_name,
     kg_pool,
     kg_store,
     negotiate,
@@ -218,9 +219,8 @@ def service_description() -> Response:
     accept = accept_header()
     fmt_media = accept.best_match([*SD_FORMATS, HTML]) if accept else "text/turtle"
     if request.args.get("format"):
-        name = FORMAT_ALIASES.get(request.args["format"].lower(), request.args["format"].lower())
-        fmt_media = {"xml": MEDIA_OF["rdfxml"], "json": MEDIA_OF["jsonld"],
-                     **{n: MEDIA_OF[n] for n in ("turtle", "rdfxml", "jsonld", "ntriples")}}.get(name)
+        name = format_name(request.args["format"], {MEDIA_OF[n]: n for n in ("turtle", "rdfxml", "jsonld", "ntriples")})
+        fmt_media = MEDIA_OF[name] if name else None
         if fmt_media is None:
             raise ProtocolError(400, "service description formats: turtle, rdfxml, jsonld, ntriples")
     if fmt_media is None:
