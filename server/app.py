@@ -31,7 +31,8 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from kg.store import Store
+from kg.errors import KGError
+from kg.store import Store, looks_like_url
 from kg.store.oxigraph import OxigraphStore
 
 from .common import register_error_handlers, text_response
@@ -101,7 +102,7 @@ def create_app(store_path: str | None = None, *, store: Store | None = None, bas
     if config:
         app.config.update({k: v for k, v in config.items() if v is not None or k == "KG_CORS_ORIGIN"})
     if store is None:
-        writable = bool(app.config["KG_UPDATE_TOKEN"])
+        writable = bool(app.config["KG_UPDATE_TOKEN"]) and not looks_like_url(str(app.config["KG_STORE_PATH"]))
         # Store(location) opens the backend the location names (a folder or a URL)
         store = Store(app.config["KG_STORE_PATH"], read_only=not writable,  # type: ignore[abstract]
                       base_iri=base_iri)
@@ -117,6 +118,9 @@ def create_app(store_path: str | None = None, *, store: Store | None = None, bas
             max_workers=max_workers, memory_bytes=memory, per_client=int(app.config["KG_CLIENT_QUERIES"]),
             preempt_after=float(app.config["KG_PREEMPT_AFTER"]))
     else:
+        if app.config["KG_UPDATE_TOKEN"]:
+            raise KGError(f"{store}: a remote store is served read-only; write to it with kg build / kg load, or "
+                          "at its own endpoint with its own accounts")
         app.extensions["kg_pool"] = RemoteQueries(store, timeout=float(app.config["KG_TIMEOUT"]),
                                                   max_workers=max_workers,
                                                   per_client=int(app.config["KG_CLIENT_QUERIES"]))

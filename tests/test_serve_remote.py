@@ -12,6 +12,7 @@ import pytest
 from conftest import SAMPLE_TEXT, FakeExtractor
 
 from kg.build import build
+from kg.errors import KGError
 from kg.store import Store
 from kg.store.testing import LocalVirtuoso
 from server import create_app
@@ -94,11 +95,13 @@ def test_writes_are_refused_in_front_of_a_remote_store(served):
     assert status == 403
 
 
-def test_kg_serve_refuses_an_update_token_for_a_remote_store(virtuoso, capsys):
+def test_an_update_token_is_refused_for_a_remote_store(virtuoso, capsys):
     from kg.cli import main
 
     assert main(["serve", "--store", virtuoso.store_url, "--update-token", "t", "--port", "0"]) != 0
     assert "served read-only" in capsys.readouterr().err
+    with pytest.raises(KGError, match="served read-only"):
+        create_app(virtuoso.store_url, config={"KG_UPDATE_TOKEN": "t"})
 
 
 def test_the_downloads_page_lists_formats_and_a_dump_points_to_kg_export(served):
