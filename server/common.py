@@ -5,7 +5,7 @@ The other server modules import from here and never from one another (``sparql``
 query page it shows a browser, nothing imports ``sparql``), so there is no import cycle in the package.
 
 Formats: one table, :data:`FORMATS`, built on pyoxigraph's ``RdfFormat`` and ``QueryResultsFormat`` (through
-:mod:`kg.store.terms`), which know each format's media type and file extension. One name per format:
+:mod:`kg.store.terms`), which know each format's media type. One name per format:
 ``json``, ``xml``, ``csv``, ``tsv`` for SPARQL results; ``turtle``, ``ntriples``, ``nquads``, ``trig``,
 ``jsonld``, ``rdfxml`` for RDF. :data:`FORMAT_ALIASES` keeps the other spellings the URLs accept (``ttl``,
 ``nt``, ``rdf`` …); for a graph, ``json`` and ``xml`` mean JSON-LD and RDF/XML.
@@ -65,14 +65,6 @@ class Format:
     @property
     def media_type(self) -> str:
         return self.engine.media_type.split(";")[0]  # pyoxigraph adds "; charset=utf-8" to some
-
-    @property
-    def extension(self) -> str:
-        return self.engine.file_extension
-
-    @property
-    def is_rdf(self) -> bool:
-        return isinstance(self.engine, RdfFormat)
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
