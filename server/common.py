@@ -1,8 +1,9 @@
 """What every part of the server shares: the format table, content negotiation, request helpers, the page
 queries and the error handlers.
 
-The other server modules import from here and never from one another (``sparql`` imports ``pages`` for the
-query page it shows a browser, nothing imports ``sparql``), so there is no import cycle in the package.
+The shared helpers live here so that no two server modules need each other: the imports only go one way
+(``sparql`` and ``downloads`` use ``pages``, everything uses this module and ``executor``); a test checks that
+the package has no import cycle.
 
 Formats: one table, :data:`FORMATS`, built on pyoxigraph's ``RdfFormat`` and ``QueryResultsFormat`` (through
 :mod:`kg.store.terms`), which know each format's media type. One name per format:
