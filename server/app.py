@@ -29,7 +29,7 @@ import os
 import re
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Config, Flask, Response, request
 
 from kg.errors import KGError
 from kg.store import Store, looks_like_url
@@ -107,23 +107,7 @@ def create_app(store_path: str | None = None, *, store: Store | None = None, bas
         store = Store(app.config["KG_STORE_PATH"], read_only=not writable,  # type: ignore[abstract]
                       base_iri=base_iri)
     app.extensions["kg_store"] = store
-    size = int(app.config["KG_WORKERS"])
-    memory = parse_size(app.config["KG_MAX_QUERY_MEMORY"])
-    max_workers = app.config["KG_MAX_WORKERS"] or default_max_workers(size, memory)
-    if isinstance(store, OxigraphStore):
-        # the workers open the store's files themselves: a light path-based entry, confined to that folder
-        app.extensions["kg_pool"] = QueryPool(
-            store.spec.location, size=size, timeout=float(app.config["KG_TIMEOUT"]),
-            store=None if store.read_only else store,
-            max_workers=max_workers, memory_bytes=memory, per_client=int(app.config["KG_CLIENT_QUERIES"]),
-            preempt_after=float(app.config["KG_PREEMPT_AFTER"]))
-    else:
-        if app.config["KG_UPDATE_TOKEN"]:
-            raise KGError(f"{store}: a remote store is served read-only; write to it with kg build / kg load, or "
-                          "at its own endpoint with its own accounts")
-        app.extensions["kg_pool"] = RemoteQueries(store, timeout=float(app.config["KG_TIMEOUT"]),
-                                                  max_workers=max_workers,
-                                                  per_client=int(app.config["KG_CLIENT_QUERIES"]))
+    app.extensions["kg_pool"] = _query_pool(app.config, store)
 
     app.register_blueprint(sparql_bp)
     app.register_blueprint(gsp_bp)
@@ -158,3 +142,20 @@ def create_app(store_path: str | None = None, *, store: Store | None = None, bas
 
     app.extensions["kg_close"] = lambda: app.extensions["kg_pool"].close()
     return app
+
+
+def _query_pool(config: Config, store: Store) -> QueryPool | RemoteQueries:
+    """The query workers of an embedded store, or the stand-in that sends a remote store's queries to it."""
+    size = int(config["KG_WORKERS"])
+    memory = parse_size(config["KG_MAX_QUERY_MEMORY"])
+    max_workers = config["KG_MAX_WORKERS"] or default_max_workers(size, memory)
+    if isinstance(store, OxigraphStore):
+        # the workers open the store's files themselves: a light path-based entry, confined to that folder
+        return QueryPool(store.spec.location, size=size, timeout=float(config["KG_TIMEOUT"]),
+                         store=None if store.read_only else store, max_workers=max_workers, memory_bytes=memory,
+                         per_client=int(config["KG_CLIENT_QUERIES"]), preempt_after=float(config["KG_PREEMPT_AFTER"]))
+    if config["KG_UPDATE_TOKEN"]:
+        raise KGError(f"{store}: a remote store is served read-only; write to it with kg build / kg load, or at its "
+                      "own endpoint with its own accounts")
+    return RemoteQueries(store, timeout=float(config["KG_TIMEOUT"]), max_workers=max_workers,
+                         per_client=int(config["KG_CLIENT_QUERIES"]))
