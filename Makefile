@@ -23,6 +23,8 @@ run: install
 
 test: install-test
 	$(BIN)/ruff check kg server tests bench
+	$(BIN)/mypy --strict kg/records.py server/
+	$(BIN)/mypy kg/store/
 	$(BIN)/python -m pytest -q
 
 bench: install-test

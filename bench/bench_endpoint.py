@@ -105,8 +105,6 @@ class Client:
 
 
 def main(quick: bool = False) -> dict:
-    from rdflib import Dataset
-
     from server import create_app
     from server.testing import LiveServer
 
@@ -125,89 +123,107 @@ def main(quick: bool = False) -> dict:
 
         qs = queries(base)
         prologue = sparql_prologue()
-        direct_store = ox.Store.read_only(str(tmp / "store"))
-
-        def direct(q: str) -> bytes:
-            res = direct_store.query(prologue + q, use_default_graph_as_union=True)
-            return res.serialize(format=ox.QueryResultsFormat.JSON)
-
         app = create_app(str(tmp / "store"), config={"KG_TIMEOUT": 120, "KG_UPDATE_TOKEN": None})
-        reps = 10 if quick else 20
-        rows: dict[str, dict] = {}
         with LiveServer(app, threads=CLIENTS) as srv:
-            client = Client(srv.port)
-            for name, q in qs.items():
-                body = client.query(prologue + q)
-                n_rows = len(json.loads(body)["results"]["bindings"])
-                assert n_rows == len(json.loads(direct(q))["results"]["bindings"]), name
-                d, ep = _timeit_pair(lambda q=q: direct(q), lambda q=q: client.query(prologue + q), reps)
-                rows[name] = {"rows": n_rows, "direct_ms": d * 1000, "endpoint_ms": ep * 1000,
-                              "endpoint_over_direct": ep / d}
-            # the fixed cost of one request (HTTP + Flask + worker round trip) on a query that does nothing
-            in_process, via_http = _timeit_pair(
-                lambda: direct_store.query("ASK {}").serialize(format=ox.QueryResultsFormat.JSON),
-                lambda: client.query("ASK {}"), reps * 5)
-            result["fixed_overhead_ms"] = round((via_http - in_process) * 1000, 3)
-            client.close()
-
-            # throughput: 16 clients, query mix, fixed duration
-            duration = 5 if quick else 10
+            rows, result["fixed_overhead_ms"] = _latencies(srv.port, tmp / "store", qs, prologue,
+                                                           reps=10 if quick else 20)
             mix = [prologue + q for name, q in qs.items() if name != "events by type (aggregate)"]
-            counts = [0] * CLIENTS
-            errors: list[str] = []
-            stop_at = time.perf_counter() + duration
-
-            def worker(i: int) -> None:
-                c = Client(srv.port)
-                k = i
-                try:
-                    while time.perf_counter() < stop_at:
-                        c.query(mix[k % len(mix)])
-                        counts[i] += 1
-                        k += 1
-                except Exception as e:  # reported in the results
-                    errors.append(str(e))
-                finally:
-                    c.close()
-
-            threads = [threading.Thread(target=worker, args=(i,)) for i in range(CLIENTS)]
-            t0 = time.perf_counter()
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            elapsed = time.perf_counter() - t0
-            result["throughput"] = {"clients": CLIENTS, "seconds": round(elapsed, 1), "requests": sum(counts),
-                                    "requests_per_s": round(sum(counts) / elapsed, 1), "errors": len(errors),
-                                    "workers": app.config["KG_WORKERS"]}
-        direct_store = None  # close it before rdflib needs the memory
-
-        # rdflib: the same quads in memory
-        t0 = time.perf_counter()
-        nquads = b"".join(ox.serialize(ox.Store.read_only(str(tmp / "store")), format=ox.RdfFormat.N_QUADS)
-                          .splitlines(keepends=True))
-        ds = Dataset(default_union=True)
-        ds.parse(data=nquads, format="nquads")
-        del nquads
-        result["rdflib_load_s"] = round(time.perf_counter() - t0, 1)
-        print(f"rdflib loaded {len(ds)} triples in {result['rdflib_load_s']} s", file=sys.stderr)
-        for name, q in qs.items():
-            def run_rdflib(q=q) -> bytes:
-                return ds.query(prologue + q).serialize(format="json")
-
-            # rdflib is slow: the median of 3 to 9 runs (about 1 s in total), a single run when one takes 5 s
-            # or more
-            t0 = time.perf_counter()
-            run_rdflib()
-            first = time.perf_counter() - t0
-            reps_here = 0 if first >= 5 else max(3, min(9, int(1.0 / max(first, 1e-6))))
-            rd = first if reps_here == 0 else _timeit(run_rdflib, reps_here)
-            rows[name]["rdflib_ms"] = rd * 1000
-            rows[name]["rdflib_over_endpoint"] = rd * 1000 / rows[name]["endpoint_ms"]
-        ds = None
+            result["throughput"] = _throughput(srv.port, mix, duration=5 if quick else 10)
+            result["throughput"]["workers"] = app.config["KG_WORKERS"]
+        result["rdflib_load_s"] = _rdflib_times(tmp / "store", qs, prologue, rows)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    _summarize(result, rows)
+    _print(result)
+    return result
 
+
+def _latencies(port: int, store_path: Path, qs: dict[str, str], prologue: str, reps: int
+               ) -> tuple[dict[str, dict], float]:
+    """Each query through the endpoint ÷ on pyoxigraph directly (same answers checked), and the fixed cost of
+    one request (HTTP + Flask + worker round trip) on a query that does nothing."""
+    direct_store = ox.Store.read_only(str(store_path))
+
+    def direct(q: str) -> bytes:
+        res = direct_store.query(prologue + q, use_default_graph_as_union=True)
+        return res.serialize(format=ox.QueryResultsFormat.JSON)
+
+    rows: dict[str, dict] = {}
+    client = Client(port)
+    try:
+        for name, q in qs.items():
+            body = client.query(prologue + q)
+            n_rows = len(json.loads(body)["results"]["bindings"])
+            assert n_rows == len(json.loads(direct(q))["results"]["bindings"]), name
+            d, ep = _timeit_pair(lambda q=q: direct(q), lambda q=q: client.query(prologue + q), reps)
+            rows[name] = {"rows": n_rows, "direct_ms": d * 1000, "endpoint_ms": ep * 1000,
+                          "endpoint_over_direct": ep / d}
+        in_process, via_http = _timeit_pair(
+            lambda: direct_store.query("ASK {}").serialize(format=ox.QueryResultsFormat.JSON),
+            lambda: client.query("ASK {}"), reps * 5)
+    finally:
+        client.close()
+    return rows, round((via_http - in_process) * 1000, 3)
+
+
+def _throughput(port: int, mix: list[str], duration: float) -> dict:
+    """CLIENTS clients sending the query mix for ``duration`` seconds."""
+    counts = [0] * CLIENTS
+    errors: list[str] = []
+    stop_at = time.perf_counter() + duration
+
+    def worker(i: int) -> None:
+        c = Client(port)
+        k = i
+        try:
+            while time.perf_counter() < stop_at:
+                c.query(mix[k % len(mix)])
+                counts[i] += 1
+                k += 1
+        except Exception as e:  # reported in the results
+            errors.append(str(e))
+        finally:
+            c.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CLIENTS)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    return {"clients": CLIENTS, "seconds": round(elapsed, 1), "requests": sum(counts),
+            "requests_per_s": round(sum(counts) / elapsed, 1), "errors": len(errors)}
+
+
+def _rdflib_times(store_path: Path, qs: dict[str, str], prologue: str, rows: dict[str, dict]) -> float:
+    """rdflib on the same quads in memory: adds its times to ``rows``; returns its load time in seconds."""
+    from rdflib import Dataset
+
+    t0 = time.perf_counter()
+    nquads = b"".join(ox.serialize(ox.Store.read_only(str(store_path)), format=ox.RdfFormat.N_QUADS)
+                      .splitlines(keepends=True))
+    ds = Dataset(default_union=True)
+    ds.parse(data=nquads, format="nquads")
+    del nquads
+    load_s = round(time.perf_counter() - t0, 1)
+    print(f"rdflib loaded {len(ds)} triples in {load_s} s", file=sys.stderr)
+    for name, q in qs.items():
+        def run_rdflib(q: str = q) -> bytes:
+            return ds.query(prologue + q).serialize(format="json")
+
+        # rdflib is slow: the median of 3 to 9 runs (about 1 s in total), a single run when one takes 5 s or more
+        t0 = time.perf_counter()
+        run_rdflib()
+        first = time.perf_counter() - t0
+        reps_here = 0 if first >= 5 else max(3, min(9, int(1.0 / max(first, 1e-6))))
+        rd = first if reps_here == 0 else _timeit(run_rdflib, reps_here)
+        rows[name]["rdflib_ms"] = rd * 1000
+        rows[name]["rdflib_over_endpoint"] = rd * 1000 / rows[name]["endpoint_ms"]
+    return load_s
+
+
+def _summarize(result: dict, rows: dict[str, dict]) -> None:
     ratios = [r["endpoint_over_direct"] for r in rows.values()]
     speedups = [r["rdflib_over_endpoint"] for r in rows.values()]
     result["queries"] = {k: {kk: round(vv, 3) if isinstance(vv, float) else vv for kk, vv in v.items()}
@@ -221,8 +237,6 @@ def main(quick: bool = False) -> dict:
     result["rdflib_over_endpoint_geomean_queries_over_5ms"] = \
         round(statistics.geometric_mean(heavy_speedups), 1) if heavy_speedups else None
     result["queries_over_5ms"] = len(heavy)
-    _print(result)
-    return result
 
 
 def _print(result: dict) -> None:

@@ -9,9 +9,10 @@ import sys
 from collections.abc import Callable, Sequence
 
 from .errors import InputError, KGError
+from .export import ALIASES as EXPORT_ALIASES
+from .export import EXPORTERS, GRAPH_SELECTIONS
 
-EXPORT_FORMATS = ["turtle", "ntriples", "nquads", "trig", "jsonld", "xml", "graphml", "gexf", "neo4j",
-                  "cytoscape", "void", "events"]
+EXPORT_FORMATS = list(EXPORTERS)  # the exporter registry's names (old spellings: EXPORT_ALIASES)
 
 EXAMPLE_QUERY = """PREFIX ck: <https://w3id.org/conflict-kg/ontology#>
 SELECT ?who ?place WHERE { ?a ck:captured ?p . ?a rdfs:label ?who . ?p rdfs:label ?place }"""
@@ -134,13 +135,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from server import create_app
     from server.wsgi import ServerLimits, make_server
 
+    from .store import Store
     from .store.spec import looks_like_url, redacted
 
+    store = None
     if looks_like_url(args.store):
-        raise KGError(f"--store {redacted(args.store)}: kg serve serves an embedded store (a folder); a "
-                      "remote SPARQL server is queried directly at its own endpoint")
-
-    app = create_app(store_path=args.store, base_iri=args.base_iri, config={
+        if args.update_token:
+            raise KGError(f"--store {redacted(args.store)}: a remote store is served read-only; write to it with "
+                          "kg build / kg load, or at its own endpoint with its own accounts")
+        store = Store(args.store, read_only=True, base_iri=args.base_iri)  # its queries go to its server
+    app = create_app(store_path=args.store, store=store, base_iri=args.base_iri, config={
         "KG_TIMEOUT": args.timeout, "KG_UPDATE_TOKEN": args.update_token, "KG_CORS_ORIGIN": args.cors,
         "KG_MAX_ROWS": args.max_rows, "MAX_CONTENT_LENGTH": args.max_body,
         "KG_MAX_QUERY_MEMORY": args.max_query_memory, "KG_MAX_WORKERS": args.max_workers,
@@ -253,13 +257,18 @@ def make_parser() -> argparse.ArgumentParser:
     _store_arg(p)
 
     p = add("export", cmd_export, "Export the KG as linked data or for graph tools.")
-    p.add_argument("--format", "-f", required=True, choices=EXPORT_FORMATS)
+    p.add_argument("--format", "-f", required=True, choices=EXPORT_FORMATS,
+                   type=lambda name: EXPORT_ALIASES.get(name, name))
     p.add_argument("--output", "-o", default="-", help="output file, or - for stdout (default)")
-    p.add_argument("--graphs", choices=["asserted", "inferred", "all"], default="all",
+    p.add_argument("--graphs", choices=GRAPH_SELECTIONS, default="all",
                    help="which graphs to export (default all)")
     _store_arg(p)
 
-    p = add("serve", cmd_serve, "Serve the store as a SPARQL 1.1 endpoint with a query page (waitress).")
+    _serve_args(add("serve", cmd_serve, "Serve the store as a SPARQL 1.1 endpoint with a query page (waitress)."))
+    return parser
+
+
+def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--threads", type=int, default=32, help="WSGI worker threads (default 32)")
@@ -286,7 +295,6 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--trusted-proxy", default=None, metavar="ADDR",
                    help="the reverse proxy's address: client addresses are then read from X-Forwarded-For")
     _store_arg(p)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

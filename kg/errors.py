@@ -7,9 +7,11 @@ KGError
  ├── QueryError        a SPARQL query or update is invalid or refused
  │    ├── ForbiddenOperationError  SERVICE, LOAD, remote FROM …: would reach network or files
  │    └── QueryTimeoutError        the query ran past its time limit
+ ├── ProtocolError     an HTTP request the endpoint refuses, with its status code (400, 401, 404, 406, 415 …)
  └── ModelError        the spaCy pipeline cannot be loaded
 
-The CLI prints ``str(error)`` as one line and exits non-zero; the server maps them to HTTP codes.
+The CLI prints ``str(error)`` as one line and exits non-zero; the server turns them into responses with the
+status codes of ``server.common.STATUS_OF`` (Flask error handlers registered in one place).
 """
 
 from __future__ import annotations
@@ -43,6 +45,15 @@ class ForbiddenOperationError(QueryError):
 
 class QueryTimeoutError(QueryError):
     pass
+
+
+class ProtocolError(KGError):
+    """A request the endpoint refuses: ``status`` is its HTTP status code, ``headers`` go with the answer."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or {}
 
 
 class ModelError(KGError):

@@ -35,7 +35,7 @@ from .store import Store
 from .store import terms as rdf
 
 __all__ = [
-    "CONTEXT_FILE", "EXPORTERS", "Exporter", "ExportError", "GRAPH_SELECTIONS", "export", "get_exporter",
+    "ALIASES", "CONTEXT_FILE", "EXPORTERS", "Exporter", "ExportError", "GRAPH_SELECTIONS", "export", "get_exporter",
     "jsonld_context", "register", "selected_graphs", "union_triples", "void_graph",
 ]
 
@@ -64,6 +64,7 @@ class Exporter:
 
 
 EXPORTERS: dict[str, Exporter] = {}
+ALIASES = {"xml": "rdfxml"}  # names the CLI and the download URLs accepted before; RDF/XML is "rdfxml" everywhere
 
 
 def register(name: str, media_type: str, extension: str, description: str, *, rdf: bool = True
@@ -77,7 +78,7 @@ def register(name: str, media_type: str, extension: str, description: str, *, rd
 
 def get_exporter(name: str) -> Exporter:
     try:
-        return EXPORTERS[name]
+        return EXPORTERS[ALIASES.get(name, name)]
     except KeyError:
         raise ExportError(f"unknown export format {name!r} (choose from {', '.join(EXPORTERS)})") from None
 
@@ -186,7 +187,7 @@ for _name, _fmt, _media, _ext, _dataset, _desc in [
      "N-Triples: union of the chosen graphs, O(1) memory"),
     ("nquads", rdf.RdfFormat.N_QUADS, "application/n-quads", "nq", True, "N-Quads: named graphs kept"),
     ("trig", rdf.RdfFormat.TRIG, "application/trig", "trig", True, "TriG: named graphs kept"),
-    ("xml", rdf.RdfFormat.RDF_XML, "application/rdf+xml", "rdf", False, "RDF/XML: union of the chosen graphs"),
+    ("rdfxml", rdf.RdfFormat.RDF_XML, "application/rdf+xml", "rdf", False, "RDF/XML: union of the chosen graphs"),
 ]:
     register(_name, _media, _ext, _desc)(_ox_writer(_fmt, _dataset))
 
@@ -366,7 +367,7 @@ def write_events(store: Store, out: BinaryIO, graphs: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------ VoID
-DUMP_FORMATS = ("nquads", "trig", "turtle", "ntriples", "jsonld", "xml")
+DUMP_FORMATS = ("nquads", "trig", "turtle", "ntriples", "jsonld", "rdfxml")
 
 
 def _count(store: Store, sparql: str) -> int:

@@ -12,6 +12,8 @@ import csv
 import io
 import os
 from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +27,9 @@ if TYPE_CHECKING:  # networkx is imported when a projection is made, so `import 
 
 __all__ = ["NEO4J_README", "flat_graph", "neo4j_csv", "to_cytoscape", "to_networkx", "write_neo4j_csv"]
 
-_CK = str(CK)
 _TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+_CK = str(CK)
 _CLASS_TO_PREDICATE = {str(m.event_class): name for name, m in EVENT_MODEL.items()}
 _FACT_ROLE = {name: str(m.object_role) for name, m in EVENT_MODEL.items()}
 
@@ -79,16 +81,31 @@ def to_networkx(store: Store, *, include_non_facts: bool = False) -> nx.MultiDiG
     """
     import networkx as nx
 
-    iris = store.iris
-    docs_prefix = iris.document_graph_prefix
-    entity_prefix = f"{iris.base}entity/"
+    events = _read_events(store, include_non_facts)
+    entities = _read_entities(store)
+    g = nx.MultiDiGraph(name="conflict-kg actor/place graph", base_iri=store.iris.base)
+    edges: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for ev in events.values():
+        key = ev["predicate"] if ev["modality"] == "asserted" else f"{ev['predicate']}|{ev['modality']}"
+        edges[(ev["s"], ev["o"], key)].append(ev)
+    for (s, o, key), evs in sorted(edges.items()):
+        for x in (s, o):
+            if x not in g:
+                g.add_node(x, **entities.node_attributes(x))
+        g.add_edge(s, o, key=key, **_edge_attributes(key, evs, entities.label_of))
+    for x, d in g.degree():
+        g.nodes[x]["degree"] = d
+    return g
+
+
+def _read_events(store: Store, include_non_facts: bool) -> dict[str, dict[str, Any]]:
+    """Event IRI → its subject, object, predicate, modality, date, document, sentence, claimers, deniers."""
     roles = set(_FACT_ROLE.items())
     if include_non_facts:
         roles |= {(name, str(CK.target)) for name in EVENT_MODEL}
     pairs = " ".join(f"(<{EVENT_MODEL[name].event_class}> <{role}>)" for name, role in sorted(roles))
-
     events: dict[str, dict[str, Any]] = {}
-    query = _EVENTS.format(pairs=pairs, docs=docs_prefix)
+    query = _EVENTS.format(pairs=pairs, docs=store.iris.document_graph_prefix)
     for row in store.query(query, prefixes={"ck": _CK}):
         e = row["e"].value
         ev = events.get(e)
@@ -109,10 +126,39 @@ def to_networkx(store: Store, *, include_non_facts: bool = False) -> nx.MultiDiG
             ev["claimed_by"].add(row["claimer"].value)
         if row["denier"] is not None:
             ev["denied_by"].add(row["denier"].value)
+    return events
 
-    types: dict[str, Counter] = defaultdict(Counter)
-    labels: dict[str, Counter] = defaultdict(Counter)
-    coords: dict[str, tuple[float, float]] = {}
+
+@dataclass
+class _Entities:
+    """What the graph says of its entities: types and labels (counted over documents), coordinates, and which
+    classes are actors and which places."""
+
+    types: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    labels: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    coords: dict[str, tuple[float, float]] = field(default_factory=dict)
+    kinds: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # class → {"actor", "place"}
+
+    def label_of(self, x: str) -> str:
+        return _most_common(self.labels.get(x, Counter())) or _local(x)
+
+    def node_attributes(self, x: str) -> dict[str, Any]:
+        typ = _most_common(self.types.get(x, Counter())) or "Entity"
+        attrs: dict[str, Any] = {"label": self.label_of(x), "type": typ, "iri": x,
+                                 "kind": "+".join(sorted(self.kinds.get(typ, ()))) or "other"}
+        if x in self.coords:
+            attrs["lat"], attrs["lon"] = self.coords[x]
+        return attrs
+
+
+def _most_common(counter: Counter) -> str | None:
+    return min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counter else None
+
+
+def _read_entities(store: Store) -> _Entities:
+    iris = store.iris
+    entity_prefix = f"{iris.base}entity/"
+    found = _Entities()
     voted = False
     for facts in document_records(store):  # one vote per document (the store holds each triple once)
         voted = True
@@ -122,72 +168,47 @@ def to_networkx(store: Store, *, include_non_facts: bool = False) -> nx.MultiDiG
             if not x.startswith(entity_prefix):
                 continue
             if p.value == _TYPE and o.value.startswith(_CK):
-                types[x][_local(o.value)] += 1
+                found.types[x][_local(o.value)] += 1
             elif p.value == _LABEL:
-                labels[x][o.value] += 1
+                found.labels[x][o.value] += 1
             elif p.value in (str(GEO.lat), str(GEO.long)):
                 lat_long[x][p.value] = float(o.value)
         for x, ll in lat_long.items():
             if len(ll) == 2:
-                coords[x] = (ll[str(GEO.lat)], ll[str(GEO.long)])
-    for row in () if voted else store.query(_ENTITIES.format(lat=GEO.lat, long=GEO.long, docs=docs_prefix,
+                found.coords[x] = (ll[str(GEO.lat)], ll[str(GEO.long)])
+    for row in () if voted else store.query(_ENTITIES.format(lat=GEO.lat, long=GEO.long,
+                                                             docs=iris.document_graph_prefix,
                                                              entities=entity_prefix, ck=_CK)):
         x = row["x"].value  # a store written before documents kept records
-        types[x][_local(row["type"].value)] += 1
+        found.types[x][_local(row["type"].value)] += 1
         if row["label"] is not None:
-            labels[x][row["label"].value] += 1
+            found.labels[x][row["label"].value] += 1
         if row["lat"] is not None and row["long"] is not None:
-            coords[x] = (float(row["lat"].value), float(row["long"].value))
-    kinds: dict[str, set[str]] = defaultdict(set)  # class local name → {"actor", "place"}
+            found.coords[x] = (float(row["lat"].value), float(row["long"].value))
     for r in store.query(_KIND_CLASSES.format(ontology=iris.ontology_graph, ck=_CK)):
-        kinds[_local(r["c"].value)].add(_local(r["top"].value).lower())
+        found.kinds[_local(r["c"].value)].add(_local(r["top"].value).lower())
+    return found
 
-    def most_common(counter: Counter) -> str | None:
-        return min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counter else None
 
-    def label_of(x: str) -> str:
-        return most_common(labels.get(x, Counter())) or _local(x)
-
-    g = nx.MultiDiGraph(name="conflict-kg actor/place graph", base_iri=iris.base)
-
-    def add_node(x: str) -> None:
-        if x in g:
-            return
-        typ = most_common(types.get(x, Counter())) or "Entity"
-        attrs: dict[str, Any] = {"label": label_of(x), "type": typ, "iri": x,
-                                 "kind": "+".join(sorted(kinds.get(typ, ()))) or "other"}
-        if x in coords:
-            attrs["lat"], attrs["lon"] = coords[x]
-        g.add_node(x, **attrs)
-
-    edges: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-    for ev in events.values():
-        key = ev["predicate"] if ev["modality"] == "asserted" else f"{ev['predicate']}|{ev['modality']}"
-        edges[(ev["s"], ev["o"], key)].append(ev)
-    for (s, o, key), evs in sorted(edges.items()):
-        add_node(s)
-        add_node(o)
-        claimed = sorted({label_of(c) for ev in evs for c in ev["claimed_by"]})
-        denied = sorted({label_of(d) for ev in evs for d in ev["denied_by"]})
-        modality = evs[0]["modality"]
-        if modality != "asserted":
-            status = modality
-        elif denied:
-            status = "denied"
-        elif all(ev["claimed_by"] for ev in evs):
-            status = "claimed"
-        else:
-            status = "asserted"
-        sentences = sorted({(ev["doc"] or "", ev["sentence"] or ev["s"]) for ev in evs})
-        g.add_edge(s, o, key=key, predicate=evs[0]["predicate"], label=key, weight=len(sentences),
-                   count=len(sentences), events=len(evs),
-                   dates=sorted({ev["date"] for ev in evs if ev["date"]}),
-                   documents=sorted({ev["doc"] for ev in evs if ev["doc"]}),
-                   claimed_by=claimed, denied_by=denied, status=status,
-                   sentence=sentences[0][1] if sentences else "")
-    for x, d in g.degree():
-        g.nodes[x]["degree"] = d
-    return g
+def _edge_attributes(key: str, evs: list[dict[str, Any]], label_of: Callable[[str], str]) -> dict[str, Any]:
+    """One edge's evidence aggregated over its events (see :func:`to_networkx`)."""
+    claimed = sorted({label_of(c) for ev in evs for c in ev["claimed_by"]})
+    denied = sorted({label_of(d) for ev in evs for d in ev["denied_by"]})
+    modality = evs[0]["modality"]
+    if modality != "asserted":
+        status = modality
+    elif denied:
+        status = "denied"
+    elif all(ev["claimed_by"] for ev in evs):
+        status = "claimed"
+    else:
+        status = "asserted"
+    sentences = sorted({(ev["doc"] or "", ev["sentence"] or ev["s"]) for ev in evs})
+    return {"predicate": evs[0]["predicate"], "label": key, "weight": len(sentences), "count": len(sentences),
+            "events": len(evs), "dates": sorted({ev["date"] for ev in evs if ev["date"]}),
+            "documents": sorted({ev["doc"] for ev in evs if ev["doc"]}),
+            "claimed_by": claimed, "denied_by": denied, "status": status,
+            "sentence": sentences[0][1] if sentences else ""}
 
 
 def flat_graph(g: nx.MultiDiGraph) -> nx.MultiDiGraph:

@@ -17,18 +17,20 @@ first party is the agent and the others take the role, as plover.ttl defines.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+from rdflib import Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from .namespaces import CK, GAF, GEO, GEONAMES, NIF, IRIs
 from .plover import CAMEO_NS, CONTEXT_NS, load_plover_types
 from .records import Attribution, Document, Event, Extraction, PloverCoding, Relation
 
-__all__ = ["EVENT_MODEL", "EventModel", "map_document", "map_extraction"]
+__all__ = ["EVENT_MODEL", "GENERIC_MODEL", "EventModel", "event_model", "map_document", "map_extraction"]
 
 Triple = tuple[URIRef, URIRef, object]
 WIKIDATA = "http://www.wikidata.org/entity/"
@@ -54,6 +56,38 @@ EVENT_MODEL: dict[str, EventModel] = {
     "alliedWith": EventModel(CK.Alliance, CK.ally),
     "opposes": EventModel(CK.Opposition, CK.opponent),
 }
+
+GENERIC_MODEL = EventModel(CK.Event, CK.target)  # a relation the ontology has no chain for: no shortcut derived
+
+
+@functools.cache
+def event_model(predicate: str) -> EventModel:
+    """How ``predicate`` is reified: its :data:`EVENT_MODEL` entry, else read from the ontology — the role of
+    the chain ``ck:PREDICATE owl:propertyChainAxiom ( ck:agentOf ROLE )`` and the role's ``rdfs:domain`` — else
+    :data:`GENERIC_MODEL`. A relation type added to the ontology and the lexicon needs no entry here, and an
+    unknown one never raises."""
+    if predicate in EVENT_MODEL:
+        return EVENT_MODEL[predicate]
+    return _model_from_ontology(predicate) or GENERIC_MODEL
+
+
+def _model_from_ontology(predicate: str) -> EventModel | None:
+    g = _ontology()
+    for chain in g.objects(CK[predicate], OWL.propertyChainAxiom):
+        steps = list(Collection(g, chain))
+        if len(steps) == 2 and steps[0] == CK.agentOf:
+            domain = g.value(steps[1], RDFS.domain)
+            if isinstance(domain, URIRef) and isinstance(steps[1], URIRef):
+                return EventModel(domain, steps[1])
+    return None
+
+
+@functools.cache
+def _ontology() -> Graph:
+    from .reasoning import load_ontology  # the OWL model (every ontology file), parsed once
+
+    return load_ontology()
+
 
 STATEMENT_CLASS = {"claimed": CK.Claim, "denied": CK.Denial, "confirmed": CK.Confirmation, "reported": CK.Report}
 ATTRIBUTION_SHORTCUT = {"claimed": CK.claimedBy, "denied": CK.deniedBy, "confirmed": CK.confirmedBy,
@@ -154,7 +188,7 @@ def _mention_triples(m: URIRef, start: int, end: int, text: str, doc_key: str, i
 
 
 def _relation_triples(ex: Extraction, rel: Relation, iris: IRIs) -> Iterator[Triple]:
-    model = EVENT_MODEL[rel.predicate]
+    model = event_model(rel.predicate)
     if rel.predicate == "leads" and rel.object in ex.entities and not ex.entities[rel.object].named:
         # "the jihadist rebels, led by HTS": what the described group does is reachable from its leader
         model = EventModel(CK.Leadership, CK.directedGroup)

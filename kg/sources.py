@@ -26,10 +26,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-import pyoxigraph as ox
-
 from .errors import InputError
 from .records import Document
+from .store.terms import NamedNode
 
 __all__ = ["SUFFIXES", "MAX_BYTES", "read_documents", "iter_paths", "count_documents"]
 
@@ -275,7 +274,7 @@ def _url_problem(url: str) -> str | None:
     if not url.lower().startswith(("http://", "https://")):
         return "is not an http(s) URL"
     try:
-        ox.NamedNode(url)
+        NamedNode(url)
     except ValueError as e:
         return f"is not a valid IRI ({e})"
     return None

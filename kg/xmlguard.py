@@ -9,8 +9,8 @@ reading, whatever the file's size.
 
 from __future__ import annotations
 
+import os
 import xml.parsers.expat
-from pathlib import Path
 from typing import BinaryIO
 
 from .errors import InputError
@@ -62,6 +62,6 @@ def refuse_dtd(data: bytes | BinaryIO, where: str) -> None:
         _scan(iter(lambda: data.read(_CHUNK), b""), where)
 
 
-def refuse_dtd_file(path: str | Path) -> None:
+def refuse_dtd_file(path: str | os.PathLike[str]) -> None:
     with open(path, "rb") as f:
         refuse_dtd(f, str(path))

@@ -29,6 +29,7 @@ import errno
 import os
 import resource
 import signal
+from collections.abc import Sequence
 
 __all__ = ["confine", "landlock_abi", "KILLED_BY_FILTER"]
 
@@ -65,8 +66,8 @@ class _PathBeneathAttr(ctypes.Structure):
     _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
 
-def _syscall(*args) -> int:
-    res = _libc.syscall(*args)
+def _syscall(*args: object) -> int:
+    res: int = _libc.syscall(*args)
     if res < 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err))
@@ -134,7 +135,8 @@ def _seccomp() -> None:
     f.load()
 
 
-def confine(*, readable: list[str] = (), writable: list[str] = (), memory_bytes: int | None = None) -> list[str]:
+def confine(*, readable: Sequence[str] = (), writable: Sequence[str] = (),
+            memory_bytes: int | None = None) -> list[str]:
     """Confine this process for good (call it while it is still single-threaded). Returns one warning per
     mechanism that could not be applied; never raises for a missing kernel feature."""
     warnings: list[str] = []

@@ -38,6 +38,7 @@ import signal
 import socket
 import sys
 import traceback
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -47,8 +48,12 @@ if __package__:  # imported as server._worker (the in-process execute)
     from . import _sandbox
 else:  # run as a script with -I, which leaves the script's folder off sys.path
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import _sandbox
+    import _sandbox  # type: ignore[no-redef,import-not-found]  # the same module, found by path
 
+Result = tuple[str, bytes, int, bool]  # kind ("solutions", "boolean", "graph"), body, rows, truncated
+Reply = tuple[str, Any]  # ("ok", Result) or (error kind, message)
+
+# the format names of server.common.FORMATS (this module imports nothing of the project; a test checks they agree)
 RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
                   "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
@@ -69,7 +74,7 @@ class _LineCappedWriter:
         self.lines = 0
         self.chunks: list[bytes] = []
 
-    def write(self, b) -> int:
+    def write(self, b: bytes | memoryview) -> int:
         b = bytes(b)
         self.chunks.append(b)
         self.lines += b.count(b"\n")
@@ -81,7 +86,7 @@ class _LineCappedWriter:
         pass
 
 
-def _capped(serialize, max_lines: int) -> tuple[bytes, int, bool]:
+def _capped(serialize: Callable[[_LineCappedWriter], object], max_lines: int) -> tuple[bytes, int, bool]:
     """Run ``serialize(writer)``; return the first ``max_lines`` lines, their count, and whether more existed."""
     w = _LineCappedWriter(max_lines)
     try:
@@ -95,7 +100,7 @@ def _capped(serialize, max_lines: int) -> tuple[bytes, int, bool]:
     return data, w.lines, False
 
 
-def execute(store, task: dict[str, Any]) -> tuple[str, bytes, int, bool]:
+def execute(store: Any, task: dict[str, Any]) -> Result:
     """Evaluate one task on a pyoxigraph Store → (kind, body, rows, truncated). Raises what pyoxigraph raises.
 
     The row cap is enforced while pyoxigraph streams the results (evaluation stops there) in a lossless
@@ -117,24 +122,25 @@ def execute(store, task: dict[str, Any]) -> tuple[str, bytes, int, bool]:
     results = store.query(task["query"], **kwargs)
     if isinstance(results, ox.QueryBoolean):
         fmt = ox.QueryResultsFormat.XML if fmt_name == "xml" else ox.QueryResultsFormat.JSON
-        return "boolean", results.serialize(format=fmt), 1, False
+        return "boolean", results.serialize(format=fmt) or b"", 1, False
     if isinstance(results, ox.QueryTriples):
-        data, n, truncated = _capped(lambda w: results.serialize(w, format=ox.RdfFormat.N_TRIPLES), max_rows)
-        fmt = RDF_FORMATS.get(fmt_name, ox.RdfFormat.TURTLE)
-        if fmt != ox.RdfFormat.N_TRIPLES:
-            prefixes = task.get("prefixes") if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG,
-                                                       ox.RdfFormat.RDF_XML) else None
+        data, n, truncated = _capped(lambda w: results.serialize(w, format=ox.RdfFormat.N_TRIPLES),  # type: ignore[arg-type]  # a file-like sink
+                                     max_rows)
+        rdf_fmt = RDF_FORMATS.get(fmt_name, ox.RdfFormat.TURTLE)
+        if rdf_fmt != ox.RdfFormat.N_TRIPLES:
+            prefixes = task.get("prefixes") if rdf_fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG,
+                                                           ox.RdfFormat.RDF_XML) else None
             triples = (q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
-            data = ox.serialize(triples, format=fmt, prefixes=prefixes) or b""
+            data = ox.serialize(triples, format=rdf_fmt, prefixes=prefixes) or b""
         return "graph", data, n, truncated
     data, n, truncated = _capped(lambda w: results.serialize(w, format=ox.QueryResultsFormat.TSV), max_rows + 1)
     fmt = RESULT_FORMATS.get(fmt_name, ox.QueryResultsFormat.JSON)
     if fmt != ox.QueryResultsFormat.TSV:
-        data = ox.parse_query_results(data, format=ox.QueryResultsFormat.TSV).serialize(format=fmt)
+        data = ox.parse_query_results(data, format=ox.QueryResultsFormat.TSV).serialize(format=fmt) or b""
     return "solutions", data, max(0, n - 1), truncated
 
 
-def trial_update(path: str, task: dict[str, Any]) -> tuple:
+def trial_update(path: str, task: dict[str, Any]) -> Reply:
     """Apply an update to a throw-away copy of the store (opened read-write here), to learn within the time
     limit whether it is valid and finishes; the server applies it for real only then."""
     try:
@@ -151,7 +157,7 @@ def trial_update(path: str, task: dict[str, Any]) -> tuple:
         return "error", f"{type(e).__name__}: {e}"
 
 
-def parse_upload(task: dict[str, Any]) -> tuple:
+def parse_upload(task: dict[str, Any]) -> Reply:
     """Parse uploaded RDF (GSP) here, under the worker's limits: a deeply nested or huge upload costs the
     worker, not the server. Answers the triples as N-Triples (flat, cheap for the server to read back)."""
     try:
@@ -165,7 +171,7 @@ def parse_upload(task: dict[str, Any]) -> tuple:
         return "memory", "the upload needed more memory than the server allows"
 
 
-def _send(conn, reply: tuple) -> bool:
+def _send(conn: Connection, reply: Reply) -> bool:
     try:
         conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
         return True
@@ -173,7 +179,7 @@ def _send(conn, reply: tuple) -> bool:
         return False
 
 
-def serve(conn) -> None:
+def serve(conn: Connection) -> None:
     """Answer tasks until EOF or ``None``. Messages are plain pickles over ``send_bytes`` / ``recv_bytes``
     (no multiprocessing ForkingPickler work per message)."""
     store = None
@@ -207,7 +213,7 @@ def serve(conn) -> None:
                 store = None
                 store = ox.Store.read_only(path)
                 opened = path
-            reply = ("ok", execute(store, task))
+            reply: Reply = ("ok", execute(store, task))
         except SyntaxError as e:
             reply = ("syntax", str(e))
         except MemoryError:
@@ -222,7 +228,7 @@ def serve(conn) -> None:
 _REMEMBERED_EXITS = 1024  # exit statuses kept for the server to ask about (the oldest are forgotten)
 
 
-def _message(sock: socket.socket, reply: tuple, fds: list[int] = ()) -> None:
+def _message(sock: socket.socket, reply: tuple[Any, ...], fds: Sequence[int] = ()) -> None:
     socket.send_fds(sock, [pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)], list(fds))
 
 

@@ -29,12 +29,19 @@ import os
 import re
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Config, Flask, Response, request
 
-from kg.errors import ForbiddenOperationError, QueryError, QueryTimeoutError
-from kg.store import Store
+from kg.errors import KGError
+from kg.store import Store, looks_like_url
+from kg.store.oxigraph import OxigraphStore
 
+from .common import register_error_handlers, text_response
+from .downloads import bp as downloads_bp
 from .executor import QueryPool, default_memory_bytes
+from .gsp import bp as gsp_bp
+from .pages import bp as pages_bp
+from .remote import RemoteQueries
+from .sparql import bp as sparql_bp
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -71,10 +78,12 @@ def _env_float(name: str, default: float) -> float:
 
 def create_app(store_path: str | None = None, *, store: Store | None = None, base_iri: str | None = None,
                config: dict[str, Any] | None = None) -> Flask:
-    """Create the endpoint app over ``store`` (an open Store) or the store at ``store_path``.
+    """Create the endpoint app over ``store`` (an open Store) or the store at ``store_path`` (a folder or the
+    URL of a remote SPARQL server: :class:`kg.store.Store`).
 
     Without an update token the store is opened read-only; with one the server holds it read-write (the
-    single writer) and query workers read it read-only between writes."""
+    single writer) and query workers read it read-only between writes. A remote store is served read-only,
+    its queries sent to its server (:mod:`server.remote`)."""
     app = Flask(__name__)
     app.config.update(
         KG_STORE_PATH=store_path or os.environ.get("KG_STORE", "kg-data"),
@@ -93,29 +102,18 @@ def create_app(store_path: str | None = None, *, store: Store | None = None, bas
     if config:
         app.config.update({k: v for k, v in config.items() if v is not None or k == "KG_CORS_ORIGIN"})
     if store is None:
-        writable = bool(app.config["KG_UPDATE_TOKEN"])
-        store = Store(app.config["KG_STORE_PATH"], read_only=not writable, base_iri=base_iri)
+        writable = bool(app.config["KG_UPDATE_TOKEN"]) and not looks_like_url(str(app.config["KG_STORE_PATH"]))
+        # Store(location) opens the backend the location names (a folder or a URL)
+        store = Store(app.config["KG_STORE_PATH"], read_only=not writable,  # type: ignore[abstract]
+                      base_iri=base_iri)
     app.extensions["kg_store"] = store
-    size = int(app.config["KG_WORKERS"])
-    memory = parse_size(app.config["KG_MAX_QUERY_MEMORY"])
-    app.extensions["kg_pool"] = QueryPool(
-        store.path, size=size, timeout=float(app.config["KG_TIMEOUT"]), store=None if store.read_only else store.ox,
-        max_workers=app.config["KG_MAX_WORKERS"] or default_max_workers(size, memory), memory_bytes=memory,
-        per_client=int(app.config["KG_CLIENT_QUERIES"]), preempt_after=float(app.config["KG_PREEMPT_AFTER"]))
-
-    from .gsp import bp as gsp_bp
-    from .pages import bp as pages_bp
-    from .sparql import bp as sparql_bp
+    app.extensions["kg_pool"] = _query_pool(app.config, store)
 
     app.register_blueprint(sparql_bp)
     app.register_blueprint(gsp_bp)
     app.register_blueprint(pages_bp)
-    try:
-        from .downloads import bp as downloads_bp
-    except ImportError:  # another module owns the downloads; the endpoint works without them
-        downloads_bp = None
-    if downloads_bp is not None:
-        app.register_blueprint(downloads_bp)
+    app.register_blueprint(downloads_bp)
+    register_error_handlers(app)
 
     @app.before_request
     def _header_caps() -> Response | None:
@@ -123,8 +121,7 @@ def create_app(store_path: str | None = None, *, store: Store | None = None, bas
         cap = int(app.config["KG_MAX_HEADER"])
         for name, value in request.headers.items():
             if len(value) > cap:
-                return Response(f"request header {name!r} is {len(value)} bytes, over the limit of {cap}\n",
-                                status=431, mimetype="text/plain")
+                return text_response(f"request header {name!r} is {len(value)} bytes, over the limit of {cap}", 431)
         return None
 
     @app.after_request
@@ -143,17 +140,22 @@ def create_app(store_path: str | None = None, *, store: Store | None = None, bas
                 resp.vary.add("Origin")
         return resp
 
-    @app.errorhandler(QueryError)
-    def _query_error(e: QueryError) -> Response:
-        # pages and downloads: their queries run in the workers, under the same limits as /sparql
-        status = 503 if isinstance(e, QueryTimeoutError) else 400 if isinstance(e, ForbiddenOperationError) else 500
-        return Response(f"{e}\n", status=status, mimetype="text/plain",
-                        headers={"Retry-After": "5"} if status == 503 else None)
-
-    @app.errorhandler(413)
-    def _too_large(e) -> Response:
-        limit = app.config["MAX_CONTENT_LENGTH"]
-        return Response(f"request body too large: the limit is {limit} bytes\n", status=413, mimetype="text/plain")
-
     app.extensions["kg_close"] = lambda: app.extensions["kg_pool"].close()
     return app
+
+
+def _query_pool(config: Config, store: Store) -> QueryPool | RemoteQueries:
+    """The query workers of an embedded store, or the stand-in that sends a remote store's queries to it."""
+    size = int(config["KG_WORKERS"])
+    memory = parse_size(config["KG_MAX_QUERY_MEMORY"])
+    max_workers = config["KG_MAX_WORKERS"] or default_max_workers(size, memory)
+    if isinstance(store, OxigraphStore):
+        # the workers open the store's files themselves: a light path-based entry, confined to that folder
+        return QueryPool(store.spec.location, size=size, timeout=float(config["KG_TIMEOUT"]),
+                         store=None if store.read_only else store, max_workers=max_workers, memory_bytes=memory,
+                         per_client=int(config["KG_CLIENT_QUERIES"]), preempt_after=float(config["KG_PREEMPT_AFTER"]))
+    if config["KG_UPDATE_TOKEN"]:
+        raise KGError(f"{store}: a remote store is served read-only; write to it with kg build / kg load, or at its "
+                      "own endpoint with its own accounts")
+    return RemoteQueries(store, timeout=float(config["KG_TIMEOUT"]), max_workers=max_workers,
+                         per_client=int(config["KG_CLIENT_QUERIES"]))

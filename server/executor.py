@@ -70,16 +70,20 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from tempfile import mkdtemp
+from typing import TYPE_CHECKING, Any
 
 from kg.errors import ForbiddenOperationError, QueryError, QueryTimeoutError
 
 from . import _sandbox, _worker
+
+if TYPE_CHECKING:
+    from kg.store.oxigraph import OxigraphStore
 
 _WORKER_SCRIPT = str(Path(_worker.__file__).resolve())
 _log = logging.getLogger(__name__)
@@ -130,7 +134,7 @@ class QueryOutput:
     truncated: bool
 
 
-def execute(store, task: QueryTask) -> QueryOutput:
+def execute(store: Any, task: QueryTask) -> QueryOutput:
     """Evaluate ``task`` on a pyoxigraph Store in this process (no time limit): what a worker does."""
     return QueryOutput(*_worker.execute(store, vars(task)))
 
@@ -184,12 +188,13 @@ class _ForkServer:
     def __init__(self, config: str):
         self._config = config
         self._lock = threading.Lock()
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
         self._ready = False  # it said ("ready", warnings)
         self.warnings: list[str] = []
 
-    def _request(self, msg: tuple, fds: list[int] = (), timeout: float = 10.0) -> tuple[tuple, list[int]]:
+    def _request(self, msg: tuple[Any, ...], fds: Sequence[int] = (), timeout: float = 10.0
+                 ) -> tuple[tuple[Any, ...], list[int]]:
         """Send ``msg`` and read the answer. Call with ``_lock``. A fork server that fails to answer is killed
         (the workers it forked go on serving: they are not tied to it) so that no late answer is mistaken for
         the next one."""
@@ -279,7 +284,7 @@ class _ForkServer:
                 except (OSError, EOFError):
                     return -signal.SIGKILL
             if code is not None:
-                return code
+                return int(code)
             time.sleep(0.005)
         return -signal.SIGKILL
 
@@ -317,7 +322,7 @@ class _Worker:
         self.preempted = False
         self.idle_since = time.monotonic()
 
-    def send(self, msg) -> None:
+    def send(self, msg: tuple[Any, ...] | None) -> None:
         self.conn.send_bytes(pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL))
 
     def wait(self, timeout: float) -> bool:
@@ -325,8 +330,9 @@ class _Worker:
         ms = 2**31 - 1 if timeout >= 2_000_000 else max(0, math.ceil(timeout * 1000))  # poll's limit: ~24 days
         return bool(self._poller.poll(ms))
 
-    def recv(self):
-        return pickle.loads(self.conn.recv_bytes())
+    def recv(self) -> tuple[str, Any]:
+        reply: tuple[str, Any] = pickle.loads(self.conn.recv_bytes())
+        return reply
 
     def close(self) -> None:
         self.conn.close()
@@ -379,10 +385,12 @@ def _set_nice(w: _Worker, nice: int) -> bool:
 class QueryPool:
     """``size`` worker processes reading the store; :meth:`run` evaluates one task with a time limit.
 
-    ``store`` is an open pyoxigraph Store (read-write: workers read snapshots of it) or None (workers open
-    ``path`` read-only directly). See the module docstring for the limits and the fairness rules."""
+    ``store`` is the embedded store at ``path`` open read-write (an :class:`~kg.store.oxigraph.OxigraphStore`:
+    workers read its snapshots) or None (workers open ``path`` read-only directly). See the module docstring
+    for the limits and the fairness rules."""
 
-    def __init__(self, path: str | os.PathLike[str], size: int = 4, timeout: float = 30.0, store=None, *,
+    def __init__(self, path: str | os.PathLike[str], size: int = 4, timeout: float = 30.0,
+                 store: OxigraphStore | None = None, *,
                  max_workers: int | None = None, per_client: int = 2, per_client_queue: int = 8,
                  memory_bytes: int | None = None, preempt_after: float = 0.25):
         self.path = str(path)
@@ -434,10 +442,9 @@ class QueryPool:
 
     def _snapshot(self, generation: int = 0) -> str:
         assert self._store is not None and self._snapshots is not None
-        self._store.flush()
         os.makedirs(self._snapshots, exist_ok=True)
         target = os.path.join(self._snapshots, f"gen-{generation}")
-        self._store.backup(target)
+        self._store.snapshot(target)
         return target
 
     # ------------------------------------------------------------------ workers (called with _cond held)
@@ -479,7 +486,7 @@ class QueryPool:
         runs now. A client of cheap lookups, however many, stays at 0."""
         return self._usages(now, [client])[client]
 
-    def _usages(self, now: float, clients) -> dict[str, float]:
+    def _usages(self, now: float, clients: Iterable[str]) -> dict[str, float]:
         """:meth:`_usage` of each of ``clients`` and of every client running a task, in one pass."""
         running: dict[str, float] = {}
         for owner, started in self._busy.values():
@@ -645,14 +652,13 @@ class QueryPool:
     def trial_update(self, update: str, base_iri: str | None, prefixes: dict[str, str],
                      timeout: float | None = None, *, client: str = "") -> None:
         """Run ``update`` within the time limit on a throw-away snapshot of the store, in a worker: raises
-        QueryTimeoutError (the worker is killed), SyntaxError or RuntimeError like :meth:`run`. Call it inside
+        QueryTimeoutError (the worker is killed), SyntaxError or QueryError like :meth:`run`. Call it inside
         :meth:`writing`, then apply the update for real: it is known to be valid, to finish in time and not to
         reach the network (a worker that tries is killed by its seccomp filter)."""
         if self._store is None or self._snapshots is None:
             raise QueryError("this server has no writable store")
         trial = os.path.join(self._snapshots, f"trial-{uuid.uuid4().hex}")
-        self._store.flush()
-        self._store.backup(trial)
+        self._store.snapshot(trial)
         try:
             self.run(QueryTask(query="", result_format="json", base_iri=base_iri, prefixes=prefixes, update=update),
                      timeout, path=trial, client=client)
@@ -704,7 +710,7 @@ class QueryPool:
         if status == "memory":
             raise QueryMemoryError(f"query stopped: {payload} ({(self.memory_bytes or 0) >> 20} MiB per query, "
                                    "--max-query-memory)")
-        raise RuntimeError(payload)
+        raise QueryError(f"query failed: {payload}")
 
     def pin_read_path(self) -> str:
         """The snapshot (or store) new queries read, kept from deletion until :meth:`unpin_read_path` — for a

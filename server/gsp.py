@@ -13,84 +13,66 @@ from __future__ import annotations
 
 import uuid
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from kg.errors import InputError, QueryError, QueryTimeoutError
+from kg.errors import InputError, ProtocolError
+from kg.store.terms import DefaultGraph, GraphName, NamedNode, RdfFormat, Triple, parse
 from kg.xmlguard import refuse_dtd
 
-from .executor import QueryTask
-from .pages import run_page_query
-from .sparql import (
+from .common import (
+    DATASET_OFFERS,
     GRAPH_OFFERS,
     MEDIA_OF,
-    ProtocolError,
     client_key,
     kg_pool,
     kg_store,
     negotiate,
     require_write_token,
+    run_page_query,
 )
-from .sparql import text_response as _text
+from .executor import QueryTask
 
 bp = Blueprint("gsp", __name__)
 
-_RDF = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
-        "rdfxml": ox.RdfFormat.RDF_XML, "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
-_WHOLE_DATASET = {"application/n-quads": "nquads", "application/trig": "trig", "text/plain": "nquads"}
-
-Graph = ox.NamedNode | ox.DefaultGraph
+Graph = GraphName
 
 
 @bp.route("/store", methods=["GET", "PUT", "POST", "DELETE"])
 def store_root() -> Response:
-    try:
-        has_default = "default" in request.args
-        graph_iri = request.args.get("graph")
-        if has_default and graph_iri is not None:
-            raise ProtocolError(400, "give either ?default or ?graph=IRI, not both")
-        if has_default:
-            return _handle(ox.DefaultGraph())
-        if graph_iri is not None:
-            try:
-                return _handle(ox.NamedNode(graph_iri))
-            except ValueError as e:
-                raise ProtocolError(400, f"invalid graph IRI {graph_iri!r}: {e}") from None
-        if request.method in ("GET", "HEAD"):
-            return _get_dataset()
-        if request.method == "POST":
-            new = ox.NamedNode(f"{request.host_url}store/{uuid.uuid4().hex}")
-            resp = _write(new, replace=False)
-            resp.headers["Location"] = new.value
-            resp.status_code = 201
-            return resp
-        raise ProtocolError(400, f"{request.method} needs ?graph=IRI or ?default")
-    except ProtocolError as e:
-        return _text(str(e), e.status, e.headers)
-    except QueryTimeoutError as e:
-        return _text(str(e), 503, {"Retry-After": "5"})
-    except QueryError as e:
-        return _text(str(e), 500)
+    has_default = "default" in request.args
+    graph_iri = request.args.get("graph")
+    if has_default and graph_iri is not None:
+        raise ProtocolError(400, "give either ?default or ?graph=IRI, not both")
+    if has_default:
+        return _handle(DefaultGraph())
+    if graph_iri is not None:
+        try:
+            graph = NamedNode(graph_iri)
+        except ValueError as e:
+            raise ProtocolError(400, f"invalid graph IRI {graph_iri!r}: {e}") from None
+        return _handle(graph)
+    if request.method in ("GET", "HEAD"):
+        return _get_dataset()
+    if request.method == "POST":
+        new = NamedNode(f"{request.host_url}store/{uuid.uuid4().hex}")
+        resp = _write(new, replace=False)
+        resp.headers["Location"] = new.value
+        resp.status_code = 201
+        return resp
+    raise ProtocolError(400, f"{request.method} needs ?graph=IRI or ?default")
 
 
 @bp.route("/store/<path:rest>", methods=["GET", "PUT", "POST", "DELETE"])
 def store_direct(rest: str) -> Response:
     try:
-        try:
-            graph = ox.NamedNode(request.base_url)
-        except ValueError as e:
-            raise ProtocolError(400, f"this URL is not a valid graph IRI: {e}") from None
-        return _handle(graph)
-    except ProtocolError as e:
-        return _text(str(e), e.status, e.headers)
-    except QueryTimeoutError as e:
-        return _text(str(e), 503, {"Retry-After": "5"})
-    except QueryError as e:
-        return _text(str(e), 500)
+        graph = NamedNode(request.base_url)
+    except ValueError as e:
+        raise ProtocolError(400, f"this URL is not a valid graph IRI: {e}") from None
+    return _handle(graph)
 
 
 def _exists(g: Graph) -> bool:
-    return isinstance(g, ox.DefaultGraph) or kg_store().ox.contains_named_graph(g)
+    return isinstance(g, DefaultGraph) or kg_store().contains_graph(g)
 
 
 def _handle(g: Graph) -> Response:
@@ -112,17 +94,17 @@ def _get_graph(g: Graph) -> Response:
                             {"Vary": "Accept"})
     body = b""
     if request.method != "HEAD":
-        where = "{ ?s ?p ?o }" if isinstance(g, ox.DefaultGraph) else f"{{ GRAPH {g} {{ ?s ?p ?o }} }}"
+        where = "{ ?s ?p ?o }" if isinstance(g, DefaultGraph) else f"{{ GRAPH {g} {{ ?s ?p ?o }} }}"
         body = run_page_query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {where}", fmt, union=False).body
     return Response(body, content_type=f"{MEDIA_OF[fmt]}; charset=utf-8", headers={"Vary": "Accept"})
 
 
 def _get_dataset() -> Response:
-    best = request.accept_mimetypes.best_match(list(_WHOLE_DATASET)) if request.accept_mimetypes \
-        else "application/n-quads"
+    best = request.accept_mimetypes.best_match(list(DATASET_OFFERS)) if request.accept_mimetypes \
+        else MEDIA_OF["nquads"]
     if best is None:
         raise ProtocolError(406, "the whole dataset is offered as application/n-quads or application/trig")
-    fmt = _WHOLE_DATASET[best]
+    fmt = DATASET_OFFERS[best]
     body = b""
     if request.method != "HEAD":
         task = QueryTask(query="", result_format=fmt, dump=True)
@@ -130,8 +112,8 @@ def _get_dataset() -> Response:
     return Response(body, content_type=f"{MEDIA_OF[fmt]}; charset=utf-8", headers={"Vary": "Accept"})
 
 
-def _parse_upload(g: Graph) -> list[ox.Triple]:
-    base = g.value if isinstance(g, ox.NamedNode) else request.base_url
+def _parse_upload(g: Graph) -> list[Triple]:
+    base = g.value if isinstance(g, NamedNode) else request.base_url
     parts: list[tuple[bytes, str | None, str | None]] = []
     if request.mimetype == "multipart/form-data":
         for f in request.files.values():
@@ -140,16 +122,16 @@ def _parse_upload(g: Graph) -> list[ox.Triple]:
             raise ProtocolError(400, "multipart upload without files")
     else:
         parts.append((request.get_data(cache=True), request.mimetype, None))
-    triples: list[ox.Triple] = []
+    triples: list[Triple] = []
     for data, media, filename in parts:
-        fmt = ox.RdfFormat.from_media_type(media) if media else None
+        fmt = RdfFormat.from_media_type(media) if media else None
         if fmt is None and filename and "." in filename:
-            fmt = ox.RdfFormat.from_extension(filename.rsplit(".", 1)[1])
+            fmt = RdfFormat.from_extension(filename.rsplit(".", 1)[1])
         if fmt is None:
             raise ProtocolError(415, f"unsupported RDF media type {media!r}: send text/turtle, "
                                 "application/n-triples, application/ld+json, application/rdf+xml, "
                                 "application/n-quads or application/trig")
-        if fmt == ox.RdfFormat.RDF_XML:
+        if fmt == RdfFormat.RDF_XML:
             try:
                 refuse_dtd(data, "the upload")
             except InputError as e:
@@ -158,7 +140,7 @@ def _parse_upload(g: Graph) -> list[ox.Triple]:
         try:
             # parsed in a worker (time, memory, sandbox); the answer is flat N-Triples, cheap to read here
             out = kg_pool().run(task, client=client_key())
-            triples.extend(q.triple for q in ox.parse(out.body, format=ox.RdfFormat.N_TRIPLES))
+            triples.extend(q.triple for q in parse(out.body, format=RdfFormat.N_TRIPLES))
         except SyntaxError as e:
             if "remote context" in str(e).lower():
                 raise ProtocolError(400, "refused: the JSON-LD upload names a remote @context; this server does "
@@ -170,7 +152,7 @@ def _parse_upload(g: Graph) -> list[ox.Triple]:
 
 
 def _graph_sparql(g: Graph) -> str:
-    return "DEFAULT" if isinstance(g, ox.DefaultGraph) else f"GRAPH {g}"
+    return "DEFAULT" if isinstance(g, DefaultGraph) else f"GRAPH {g}"
 
 
 def _write(g: Graph, *, replace: bool) -> Response:
@@ -178,19 +160,19 @@ def _write(g: Graph, *, replace: bool) -> Response:
     triples = _parse_upload(g)
     store = kg_store()
     body = "\n".join(f"{t} ." for t in triples)
-    data = f"INSERT DATA {{ {body} }}" if isinstance(g, ox.DefaultGraph) else \
+    data = f"INSERT DATA {{ {body} }}" if isinstance(g, DefaultGraph) else \
         f"INSERT DATA {{ GRAPH {g} {{ {body} }} }}"
     with kg_pool().writing():
         existed = _exists(g)
         ops = []
         if replace:
             ops.append(f"DROP SILENT {_graph_sparql(g)}")
-        if isinstance(g, ox.NamedNode):
+        if isinstance(g, NamedNode):
             ops.append(f"CREATE SILENT GRAPH {g}")
         if triples:
             ops.append(data)
         try:
-            store.ox.update(" ;\n".join(ops))
+            store.update(" ;\n".join(ops))
         except (SyntaxError, OSError) as e:
             raise ProtocolError(500, f"write failed: {e}") from None
         store.flush()
@@ -203,6 +185,6 @@ def _delete(g: Graph) -> Response:
     with kg_pool().writing():
         if not _exists(g):
             raise ProtocolError(404, f"no graph {g}")
-        store.ox.update(f"DROP SILENT {_graph_sparql(g)}" if isinstance(g, ox.NamedNode) else "CLEAR DEFAULT")
+        store.update(f"DROP SILENT {_graph_sparql(g)}" if isinstance(g, NamedNode) else "CLEAR DEFAULT")
         store.flush()
     return Response(status=204)

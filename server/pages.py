@@ -13,20 +13,25 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-import pyoxigraph as ox
-from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
-from markupsafe import Markup, escape
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from markupsafe import Markup
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
-from kg.namespaces import CK, DCTERMS, GAF, GEO, NIF, RDF, RDFS, SKOS
+from kg.namespaces import CK, GAF, GEO, NIF
 from kg.plover import load_plover_types
 from kg.query import DEFAULT_PREFIXES
+from kg.store.terms import NamedNode, Object
 
-from .executor import QueryOutput, QueryTask
-from .sparql import GRAPH_OFFERS, MEDIA_OF, client_key, kg_pool, kg_store
+from .common import MEDIA_OF, kg_pool, kg_store, run_page_query, wants_rdf
+from .common import ask as _ask
+from .common import rows as _rows  # a page's local variables are called rows
+
+__all__ = ["bp", "render_index", "dataset_stats", "href", "anchor", "run_page_query", "neighbourhood_svg",
+           "highlight", "local_name", "curie"]
 
 # skos:exactMatch targets an entity page names: the gazetteer's Wikidata IDs and GeoNames places
 EXTERNAL_IDS = {"http://www.wikidata.org/entity/": "Wikidata", "https://sws.geonames.org/": "GeoNames"}
@@ -34,8 +39,6 @@ EXTERNAL_IDS = {"http://www.wikidata.org/entity/": "Wikidata", "https://sws.geon
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")
 
-_RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
-                "rdfxml": ox.RdfFormat.RDF_XML, "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
 MAX_EVENTS = 150
 MAX_NEIGHBOURS = 18
 
@@ -43,48 +46,21 @@ MAX_NEIGHBOURS = 18
 def _checked(iri: str) -> str:
     """``iri`` if it is a valid IRI (so it cannot break out of ``<…>`` in the page queries), else 404."""
     try:
-        return ox.NamedNode(iri).value
+        return NamedNode(iri).value
     except ValueError:
         abort(404)
 
 
-def run_page_query(sparql: str, result_format: str = "tsv", *, union: bool = True) -> QueryOutput:
-    """One page query in a worker, within what is left of this request's time limit (one deadline for all the
-    queries of a page). Raises what :meth:`QueryPool.run` raises (the app turns it into 503 / 500)."""
-    pool = kg_pool()
-    if "kg_deadline" not in g:
-        g.kg_deadline = time.monotonic() + pool.timeout
-    task = QueryTask(query=sparql, result_format=result_format, prefixes=DEFAULT_PREFIXES,
-                     union_default_graph=union, max_rows=2**62)
-    return pool.run(task, max(0.0, g.kg_deadline - time.monotonic()), client=client_key())
-
-
-def _rows(sparql: str) -> list[dict[str, object]]:
-    res = ox.parse_query_results(run_page_query(sparql).body, format=ox.QueryResultsFormat.TSV)
-    names = [v.value for v in res.variables]
-    return [{n: sol[n] for n in names} for sol in res]
-
-
-def _ask(sparql: str) -> bool:
-    return bool(ox.parse_query_results(run_page_query(sparql, "json").body, format=ox.QueryResultsFormat.JSON))
-
-
 def store_size() -> int:
     """Quads in the store (default graph and named graphs), counted in a worker."""
-    res = ox.parse_query_results(run_page_query(
-        "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }", union=False).body,
-        format=ox.QueryResultsFormat.TSV)
-    return int(next(iter(res))["n"].value)
+    found = _rows("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }", union=False)
+    return int(_val(found[0]["n"]) or 0) if found else 0
 
 
 @bp.app_template_global("anchor")
 def anchor(iri: str, text: str, cls: str = "") -> Markup:
     """``<a href>`` to ``iri`` when :func:`href` allows a link, else the text in a ``<span>``."""
-    c = f' class="{escape(cls)}"' if cls else ""
-    target = href(iri)
-    if target is None:
-        return Markup(f'<span{c} title="{escape(iri)}">{escape(text)}</span>')
-    return Markup(f'<a{c} href="{escape(target)}">{escape(text)}</a>')
+    return Markup(render_template("_anchor.html", iri=iri, text=text, cls=cls, target=href(iri)).strip())
 
 
 def href(iri: str) -> str | None:
@@ -96,7 +72,7 @@ def href(iri: str) -> str | None:
     return iri if iri.lower().startswith(("http://", "https://")) else None
 
 
-def _val(term) -> str:
+def _val(term: Object | None) -> str:
     return "" if term is None else term.value
 
 
@@ -115,11 +91,11 @@ def curie(iri: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------ index
-_STATS: dict[tuple[int, int], dict] = {}
+_STATS: dict[tuple[int, int], dict[str, Any]] = {}
 _STATS_LOCK = threading.Lock()
 
 
-def dataset_stats() -> dict:
+def dataset_stats() -> dict[str, Any]:
     """Counts shown on the front page, cached per store generation."""
     store = kg_store()
     key = (id(store), kg_pool().generation)
@@ -154,7 +130,7 @@ def dataset_stats() -> dict:
     return stats
 
 
-def example_queries(stats: dict) -> list[tuple[str, str]]:
+def example_queries(stats: dict[str, Any]) -> list[tuple[str, str]]:
     actor_iri, actor_label = stats.get("sample_actor") or ("http://example.org/actor", "an actor")
     return [
         ("Who captured what", """# ck:, rdfs:, skos:, ... are predeclared; the default graph is the union of all graphs
@@ -231,20 +207,6 @@ def render_index(query: str | None = None) -> Response:
 @bp.route("/", methods=["GET"])
 def index() -> Response:
     return render_index(request.args.get("query"))
-
-
-# ------------------------------------------------------------------------------------------ RDF for a resource
-def _wants_rdf() -> str | None:
-    """The RDF format name when the client prefers RDF to HTML, else None."""
-    if request.args.get("format"):
-        fmt = request.args["format"].lower()
-        fmt = {"ttl": "turtle", "nt": "ntriples", "json": "jsonld", "xml": "rdfxml"}.get(fmt, fmt)
-        return fmt if fmt in _RDF_FORMATS else None
-    accept = request.accept_mimetypes
-    best = accept.best_match(["text/html", *GRAPH_OFFERS])
-    if best is None or best == "text/html":
-        return None
-    return GRAPH_OFFERS[best]
 
 
 def _rdf_response(iri: str, fmt: str) -> Response:
@@ -331,7 +293,7 @@ def _entity_facts(iri: str) -> list[Fact]:
             f.claimed_by.append((ov, label or local_name(ov)))
         elif p == str(CK.deniedBy):
             f.denied_by.append((ov, label or local_name(ov)))
-        elif isinstance(o, ox.NamedNode) and ov != iri and p not in _PARTICIPANT_SKIP \
+        elif isinstance(o, NamedNode) and ov != iri and p not in _PARTICIPANT_SKIP \
                 and ov.startswith(f"{store.iris.base}entity/") and _val(r["g"]) != inferred:
             f.others.append((local_name(p), ov, label or local_name(ov)))
     for f in facts.values():
@@ -349,7 +311,7 @@ def _relations(iri: str) -> tuple[list[tuple[str, str, str, str]], list[tuple[st
     inc = _rows(f"""SELECT DISTINCT ?p ?s ?sl WHERE {{ ?s ?p <{iri}> FILTER(STRSTARTS(STR(?s), "{ns}"))
         OPTIONAL {{ ?s rdfs:label ?sl }} }} LIMIT 300""")
 
-    def fold(rows, k, lk):
+    def fold(rows: list[dict[str, Object | None]], k: str, lk: str) -> list[tuple[str, str, str, str]]:
         best: dict[tuple[str, str], str] = {}
         for r in rows:
             key = (_val(r["p"]), _val(r[k]))
@@ -369,39 +331,21 @@ def neighbourhood_svg(center: tuple[str, str], edges: list[tuple[str, str, str, 
     nodes = list(by_node.items())[:MAX_NEIGHBOURS]
     w, h = 760, 520
     cx, cy, r = w / 2, h / 2, 200
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="neighbourhood" viewBox="0 0 {w} {h}" '
-             f'width="{w}" height="{h}" role="img" aria-label="neighbourhood of {escape(center[1])}">',
-             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
-             'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#888"/></marker></defs>']
-    n = max(1, len(nodes))
+    placed = []
     for i, (iri, (label, rels)) in enumerate(nodes):
-        a = 2 * math.pi * i / n - math.pi / 2
+        a = 2 * math.pi * i / max(1, len(nodes)) - math.pi / 2
         x, y = cx + r * math.cos(a), cy + r * math.sin(a)
-        rel_text = ", ".join(sorted({rel for rel, _ in rels}))[:40]
         outgoing = any(o for _, o in rels)
         x1, y1, x2, y2 = (cx, cy, x, y) if outgoing else (x, y, cx, cy)
         # shorten the line so arrowheads stop at the node circles
         dx, dy = x2 - x1, y2 - y1
         d = math.hypot(dx, dy) or 1
-        sx, sy = x1 + dx / d * 34, y1 + dy / d * 34
-        ex, ey = x2 - dx / d * 30, y2 - dy / d * 30
-        parts.append(f'<line x1="{sx:.1f}" y1="{sy:.1f}" x2="{ex:.1f}" y2="{ey:.1f}" stroke="#888" '
-                     f'stroke-width="1.5" marker-end="url(#arrow)"/>')
-        mx, my = (cx + x) / 2, (cy + y) / 2
-        parts.append(f'<text x="{mx:.1f}" y="{my - 4:.1f}" class="edge-label" text-anchor="middle">'
-                     f'{escape(rel_text)}</text>')
-        link = href(iri) or "#"
-        parts.append(f'<a href="{escape(link)}"><circle cx="{x:.1f}" cy="{y:.1f}" r="26" class="node"/>'
-                     f'<text x="{x:.1f}" y="{y + 42:.1f}" text-anchor="middle" class="node-label">'
-                     f'{escape(label[:28])}</text></a>')
-    parts.append(f'<circle cx="{cx}" cy="{cy}" r="34" class="node center"/>'
-                 f'<text x="{cx}" y="{cy + 52}" text-anchor="middle" class="node-label center-label">'
-                 f'{escape(center[1][:32])}</text>')
-    if not nodes:
-        parts.append(f'<text x="{cx}" y="{cy - 50}" text-anchor="middle" class="edge-label">'
-                     'no related entities</text>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
+        placed.append({"x": x, "y": y, "label": label[:28], "href": href(iri) or "#",
+                       "relations": ", ".join(sorted({rel for rel, _ in rels}))[:40],
+                       "line": (x1 + dx / d * 34, y1 + dy / d * 34, x2 - dx / d * 30, y2 - dy / d * 30),
+                       "middle": ((cx + x) / 2, (cy + y) / 2)})
+    return Markup(render_template("neighbourhood.svg", width=w, height=h, cx=cx, cy=cy, nodes=placed,
+                                  center=center[1]))
 
 
 @bp.route("/entity/<path:key>", methods=["GET"])
@@ -411,7 +355,7 @@ def entity(key: str) -> Response:
     props = _rows(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }} LIMIT 1000")
     if not props and not _ask(f"ASK {{ ?s ?p <{iri}> }}"):
         abort(404)
-    fmt = _wants_rdf()
+    fmt = wants_rdf()
     if fmt:
         return _rdf_response(iri, fmt)
     labels, aliases, types, coords, other, external = [], [], [], {}, [], []
@@ -429,26 +373,26 @@ def entity(key: str) -> Response:
             ov = _val(o)  # Wikidata and GeoNames: shown as "Wikidata Q858", linked
             name = next(v for k, v in EXTERNAL_IDS.items() if ov.startswith(k))
             external.append((name, ov.rstrip("/").rsplit("/", 1)[-1], ov))
-        elif p != str(GAF.denotedBy) and not (isinstance(o, ox.NamedNode) and _val(o).startswith(
+        elif p != str(GAF.denotedBy) and not (isinstance(o, NamedNode) and _val(o).startswith(
                 tuple(f"{store.iris.base}{k}/" for k in ("entity", "event", "statement")))):
             ov = _val(o)
-            other.append((curie(p), ov, href(ov) if isinstance(o, ox.NamedNode) else None))
+            other.append((curie(p), ov, href(ov) if isinstance(o, NamedNode) else None))
     label = labels[0] if labels else key
     out, inc = _relations(iri)
     facts = _entity_facts(iri)
     edges = [(o, ol, local_name(p), True) for _, p, o, ol in out] + [(s, sl, local_name(p), False)
                                                                      for _, p, s, sl in inc]
     for f in facts:
-        for role, o, ol in f.others:
-            edges.append((o, ol, f.type or role, f.role == "agent"))
+        for role, other_iri, other_label in f.others:
+            edges.append((other_iri, other_label, f.type or role, f.role == "agent"))
     mentions = len([r for r in props if _val(r["p"]) == str(GAF.denotedBy)])
     event_type = plover_type_arg()
     type_counts = sorted(Counter(f.plover for f in facts if f.plover).items(), key=lambda kv: (-kv[1], kv[0]))
     # provenance of a direct relation: the events in which both ends take part (sentence, document)
     sources: dict[str, list[Fact]] = defaultdict(list)
     for f in facts:
-        for o in sorted({o for _, o, _ in f.others}):
-            sources[o].append(f)
+        for other_iri in sorted({x for _, x, _ in f.others}):
+            sources[other_iri].append(f)
     html = render_template("entity.html", iri=iri, key=key, label=label, aliases=sorted(set(aliases) - {label}),
                            types=sorted(set(types)), coords=coords, other=sorted(set(other)), out=out, inc=inc,
                            external=sorted(set(external)),
@@ -472,22 +416,17 @@ class Mention:
 
 def highlight(text: str, mentions: list[Mention]) -> Markup:
     """The text with mention spans wrapped in <a class="mention"> (overlapping spans: the first wins)."""
-    out: list[str] = []
+    pieces: list[dict[str, str | None]] = []  # plain text (no kind) and mentions, in order
     pos = 0
     for m in sorted(mentions, key=lambda m: (m.start, -m.end)):
         if m.start < pos or m.end > len(text) or m.start >= m.end:
             continue
-        out.append(str(escape(text[pos:m.start])))
-        href = _page_link(m.target)
-        title = f"{m.kind}: {m.label}"
-        inner = escape(text[m.start:m.end])
-        if href:
-            out.append(f'<a class="mention {m.kind}" href="{escape(href)}" title="{escape(title)}">{inner}</a>')
-        else:
-            out.append(f'<mark class="mention {m.kind}" title="{escape(title)}">{inner}</mark>')
+        pieces.append({"text": text[pos:m.start], "kind": None})
+        pieces.append({"text": text[m.start:m.end], "kind": m.kind, "href": _page_link(m.target),
+                       "title": f"{m.kind}: {m.label}"})
         pos = m.end
-    out.append(str(escape(text[pos:])))
-    return Markup("".join(out))
+    pieces.append({"text": text[pos:], "kind": None})
+    return Markup(render_template("_highlight.html", pieces=pieces))
 
 
 @bp.route("/doc/<path:key>", methods=["GET"])
@@ -497,7 +436,7 @@ def document(key: str) -> Response:
     props = _rows(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }} LIMIT 200")
     if not props:
         abort(404)
-    fmt = _wants_rdf()
+    fmt = wants_rdf()
     if fmt:
         return _rdf_response(iri, fmt)
     info: dict[str, list[str]] = defaultdict(list)
@@ -536,13 +475,13 @@ def resource(kind: str, key: str) -> Response:
     inc = _rows(f"SELECT ?s ?p ?sl WHERE {{ ?s ?p <{iri}> OPTIONAL {{ ?s rdfs:label ?sl }} }} LIMIT 500")
     if not out and not inc:
         abort(404)
-    fmt = _wants_rdf()
+    fmt = wants_rdf()
     if fmt:
         return _rdf_response(iri, fmt)
 
-    def show(term, label) -> tuple[str, str | None]:
+    def show(term: Object | None, label: Object | None) -> tuple[str, str | None]:
         v = _val(term)
-        if isinstance(term, ox.NamedNode):
+        if isinstance(term, NamedNode):
             return (_val(label) or curie(v)), href(v)
         return v, None
 

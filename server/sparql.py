@@ -16,156 +16,49 @@ transaction), after which query workers move to a new snapshot.
 
 from __future__ import annotations
 
-import hmac
-import re
 import threading
-from functools import lru_cache
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
-from werkzeug.sansio.utils import get_current_url
 
-from kg.errors import ForbiddenOperationError, QueryError, QueryTimeoutError
+from kg.errors import ForbiddenOperationError, ProtocolError, QueryError, QueryTimeoutError
 from kg.query import DEFAULT_PREFIXES, add_using_clauses, analyze, check_safe
-from kg.store import Store
+from kg.store.terms import RdfFormat, parse, serialize
 
-from .executor import QueryOutput, QueryPool, QueryTask
+from .common import (
+    BOOLEAN_OFFERS,
+    FORM,
+    FORMAT_ALIASES,
+    GRAPH_OFFERS,
+    HTML,
+    MEDIA_OF,
+    SOLUTION_OFFERS,
+    accept_header,
+    base_url,
+    check_graph_iri,
+    client_key,
+    format_name,
+    kg_pool,
+    kg_store,
+    negotiate,
+    require_write_token,
+    syntax_message,
+    text_response,
+)
+from .executor import QueryOutput, QueryTask
+from .pages import render_index
+
+# shared helpers once lived here: names kept for modules that import them from this one
+__all__ = ["bp", "ProtocolError", "text_response", "kg_store", "kg_pool", "client_key", "negotiate",
+           "require_write_token", "accept_header", "base_url", "syntax_message", "MEDIA_OF", "GRAPH_OFFERS",
+           "SOLUTION_OFFERS", "BOOLEAN_OFFERS", "FORMAT_ALIASES", "results_response", "service_description"]
 
 bp = Blueprint("sparql", __name__)
 
-FORM = "application/x-www-form-urlencoded"
 QUERY_MEDIA = "application/sparql-query"
 UPDATE_MEDIA = "application/sparql-update"
-HTML = "text/html"
-
-# format name → canonical media type
-MEDIA_OF = {
-    "json": "application/sparql-results+json", "xml": "application/sparql-results+xml", "csv": "text/csv",
-    "tsv": "text/tab-separated-values", "turtle": "text/turtle", "ntriples": "application/n-triples",
-    "jsonld": "application/ld+json", "rdfxml": "application/rdf+xml", "nquads": "application/n-quads",
-    "trig": "application/trig",
-}
-# what each query form offers, media type → format name, preferred first (the default for */*)
-SOLUTION_OFFERS = {"application/sparql-results+json": "json", "application/sparql-results+xml": "xml",
-                   "text/csv": "csv", "text/tab-separated-values": "tsv", "application/json": "json",
-                   "application/xml": "xml", "text/xml": "xml"}
-BOOLEAN_OFFERS = {"application/sparql-results+json": "json", "application/sparql-results+xml": "xml",
-                  "application/json": "json", "application/xml": "xml", "text/xml": "xml"}
-GRAPH_OFFERS = {"text/turtle": "turtle", "application/n-triples": "ntriples", "application/ld+json": "jsonld",
-                "application/rdf+xml": "rdfxml", "application/n-quads": "nquads", "application/trig": "trig",
-                "application/x-turtle": "turtle", "text/plain": "ntriples", "application/json": "jsonld",
-                "application/xml": "rdfxml"}
-FORMAT_ALIASES = {"ttl": "turtle", "nt": "ntriples", "n-triples": "ntriples", "json-ld": "jsonld",
-                  "rdf": "rdfxml", "rdf+xml": "rdfxml", "nq": "nquads", "n-quads": "nquads"}
-SD_FORMATS = {"text/turtle": ox.RdfFormat.TURTLE, "application/rdf+xml": ox.RdfFormat.RDF_XML,
-              "application/ld+json": ox.RdfFormat.JSON_LD, "application/n-triples": ox.RdfFormat.N_TRIPLES,
-              "application/xml": ox.RdfFormat.RDF_XML, "text/plain": ox.RdfFormat.N_TRIPLES}
-
-
-class ProtocolError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.headers = headers or {}
-
-
-_POSITION = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
-
-
-def syntax_message(kind: str, text: str, error: str) -> str:
-    """Oxigraph's parse error made readable: position, the offending line with a caret, the expectation
-    (its long lists of Unicode ranges cut short)."""
-    m = _POSITION.match(error.strip())
-    if not m:
-        return f"{kind} syntax error: {error}"
-    line, col, detail = int(m.group(1)), int(m.group(2)), " ".join(m.group(3).split())
-    if len(detail) > 240:
-        detail = detail[:240].rsplit(",", 1)[0] + ", …"
-    lines = text.splitlines() or [""]
-    src = lines[line - 1] if 0 < line <= len(lines) else ""
-    caret = " " * max(0, col - 1) + "^"
-    return f"{kind} syntax error at line {line}, column {col}: {detail}\n  {src}\n  {caret}"
-
-
-def text_response(message: str, status: int, headers: dict[str, str] | None = None) -> Response:
-    return Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain", headers=headers)
-
-
-def kg_store() -> Store:
-    return current_app.extensions["kg_store"]
-
-
-def kg_pool() -> QueryPool:
-    return current_app.extensions["kg_pool"]
-
-
-def client_key() -> str:
-    """Who is asking, for the pool's per-client fairness: the peer address (behind a reverse proxy, waitress
-    sets it from X-Forwarded-For when ``--trusted-proxy`` names the proxy)."""
-    return request.remote_addr or ""
-
-
-# ------------------------------------------------------------------------------------------ negotiation
-def accept_header() -> MIMEAccept:
-    """The request's Accept, with media type parameters (charset=…) dropped so they don't prevent a match."""
-    return _parse_accept(request.headers.get("Accept", ""))
-
-
-@lru_cache(maxsize=256)
-def _parse_accept(raw: str) -> MIMEAccept:
-    return MIMEAccept([(value.split(";")[0].strip(), q) for value, q in parse_accept_header(raw, MIMEAccept)])
-
-
-def negotiate(offers: dict[str, str], *, html: bool = False) -> str | None:
-    """The format name for this request (``format=`` wins over Accept), "html", or None (406)."""
-    fmt = request.args.get("format") or (request.form.get("format") if request.mimetype == FORM else None)
-    if fmt:
-        fmt = fmt.strip().lower()
-        fmt = FORMAT_ALIASES.get(fmt, fmt)
-        if fmt in offers.values():
-            return fmt
-        if fmt in offers:
-            return offers[fmt]
-        # "json"/"xml" for a graph mean JSON-LD / RDF/XML
-        if fmt == "json" and "jsonld" in offers.values():
-            return "jsonld"
-        if fmt == "xml" and "rdfxml" in offers.values():
-            return "rdfxml"
-        raise ProtocolError(400, f"unknown or inapplicable format {fmt!r}: use one of "
-                            f"{', '.join(sorted(set(offers.values())))}")
-    # the answer depends only on the Accept text and the offers: computed once per distinct header
-    return _negotiate_accept(request.headers.get("Accept", ""), tuple(offers.items()), html)
-
-
-@lru_cache(maxsize=512)
-def _negotiate_accept(raw: str, offer_items: tuple[tuple[str, str], ...], html: bool) -> str | None:
-    offers = dict(offer_items)
-    accept = _parse_accept(raw)
-    if not accept:
-        return next(iter(offers.values()))
-    candidates = list(offers) + ([HTML] if html else [])
-    best = accept.best_match(candidates)
-    if best is None:
-        return None
-    if best == HTML:
-        # a browser: only if it prefers HTML to what an RDF client would get
-        first = next(iter(offers))
-        if accept[HTML] >= accept[first]:
-            return "html"
-        return offers[first]
-    return offers[best]
-
-
-def base_url() -> str:
-    """``request.base_url`` (the query's base IRI), computed once per distinct scheme/host/path."""
-    return _base_url(request.scheme, request.host, request.root_path, request.path)
-
-
-@lru_cache(maxsize=256)
-def _base_url(scheme: str, host: str, root: str, path: str) -> str:
-    return get_current_url(scheme, host, root, path)
+SD_FORMATS = {"text/turtle": RdfFormat.TURTLE, "application/rdf+xml": RdfFormat.RDF_XML,
+              "application/ld+json": RdfFormat.JSON_LD, "application/n-triples": RdfFormat.N_TRIPLES,
+              "application/xml": RdfFormat.RDF_XML, "text/plain": RdfFormat.N_TRIPLES}
 
 
 # ------------------------------------------------------------------------------------------ parameters
@@ -200,13 +93,6 @@ def _params() -> dict[str, list[str]]:
 # ------------------------------------------------------------------------------------------ the endpoint
 @bp.route("/sparql", methods=["GET", "POST"])
 def sparql() -> Response:
-    try:
-        return _sparql()
-    except ProtocolError as e:
-        return text_response(str(e), e.status, e.headers)
-
-
-def _sparql() -> Response:
     params = _params()
     if request.method in ("GET", "HEAD"):
         if "update" in params:
@@ -243,41 +129,29 @@ def run_query_request(query: str, params: dict[str, list[str]]) -> Response:
     try:
         info = analyze(query)
     except SyntaxError as e:
-        return text_response(syntax_message("SPARQL", query, str(e)), 400)
+        raise ProtocolError(400, syntax_message("SPARQL", query, str(e))) from None
     except QueryError as e:  # refused: SERVICE, LOAD, file: IRIs, too long, too deeply nested
-        return text_response(str(e), 400)
+        raise ProtocolError(400, str(e)) from None
     form = info.form
     offers = {"ASK": BOOLEAN_OFFERS, "CONSTRUCT": GRAPH_OFFERS, "DESCRIBE": GRAPH_OFFERS}.get(form or "",
                                                                                              SOLUTION_OFFERS)
     fmt = negotiate(offers, html=True)
     if fmt is None:
-        return text_response(f"not acceptable: this {form or 'query'} result is offered as "
-                             f"{', '.join(offers)}", 406, {"Vary": "Accept"})
+        raise ProtocolError(406, f"not acceptable: this {form or 'query'} result is offered as "
+                            f"{', '.join(offers)}", {"Vary": "Accept"})
     if fmt == "html":
-        from .pages import render_index
-
         return render_index(query=query)
     default_graph = params.get("default-graph-uri") or None
     named_graphs = params.get("named-graph-uri") or None
     task = QueryTask(query=query, result_format=fmt, base_iri=base_url(), prefixes=DEFAULT_PREFIXES,
                      union_default_graph=not info.has_from, default_graph=default_graph,
                      named_graphs=named_graphs, max_rows=int(current_app.config["KG_MAX_ROWS"]))
+    for g in (default_graph or []) + (named_graphs or []):
+        check_graph_iri(g)
     try:
-        for g in (default_graph or []) + (named_graphs or []):
-            _check_graph_iri(g)
         out = kg_pool().run(task, client=client_key())
-    except ProtocolError:
-        raise
-    except ForbiddenOperationError as e:
-        return text_response(str(e), 400)
-    except QueryTimeoutError as e:  # time limit, memory cap, or fairness (QueryMemoryError, QueryBusyError)
-        return text_response(str(e), 503, {"Retry-After": "5"})
     except SyntaxError as e:
-        return text_response(syntax_message("SPARQL", query, str(e)), 400)
-    except QueryError as e:
-        return text_response(str(e), 500)
-    except RuntimeError as e:
-        return text_response(f"query failed: {e}", 500)
+        raise ProtocolError(400, syntax_message("SPARQL", query, str(e))) from None
     return results_response(out, fmt)
 
 
@@ -292,60 +166,36 @@ def results_response(out: QueryOutput, fmt: str) -> Response:
     return Response(out.body, status=200, content_type=f"{media}; charset=utf-8", headers=headers)
 
 
-def _check_graph_iri(g: str) -> None:
-    try:
-        ox.NamedNode(g)
-    except ValueError as e:
-        raise ProtocolError(400, f"invalid graph IRI {g!r}: {e}") from None
-    if g.lower().startswith("file:"):
-        raise ProtocolError(400, f"refused: file: IRI {g!r}; local files are not readable")
-
-
 # ------------------------------------------------------------------------------------------ update
-def require_write_token() -> None:
-    """Raise 403 when writes are disabled, 401 when the Bearer token is missing or wrong."""
-    token = current_app.config.get("KG_UPDATE_TOKEN")
-    if not token:
-        raise ProtocolError(403, "writes are disabled on this endpoint (start it with --update-token or "
-                            "KG_UPDATE_TOKEN to enable SPARQL Update and Graph Store writes)")
-    auth = request.headers.get("Authorization", "")
-    scheme, _, given = auth.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), str(token).encode()):
-        raise ProtocolError(401, "this operation needs 'Authorization: Bearer <update token>'",
-                            {"WWW-Authenticate": 'Bearer realm="conflict-kg"'})
-    if kg_store().read_only:
-        raise ProtocolError(503, "the store is open read-only in this server; restart it with an update token")
-
-
 def run_update_request(update: str, params: dict[str, list[str]]) -> Response:
     require_write_token()
     using = params.get("using-graph-uri", [])
     using_named = params.get("using-named-graph-uri", [])
+    for g in using + using_named:
+        check_graph_iri(g)
     try:
         check_safe(update)
-        for g in using + using_named:
-            _check_graph_iri(g)
         update = add_using_clauses(update, using, using_named)
     except SyntaxError as e:
-        return text_response(syntax_message("SPARQL Update", update, str(e)), 400)
+        raise ProtocolError(400, syntax_message("SPARQL Update", update, str(e))) from None
     except QueryError as e:
-        return text_response(str(e), 400)
+        raise ProtocolError(400, str(e)) from None
     store = kg_store()
     pool = kg_pool()
     try:
         with pool.writing():
             # first on a throw-away snapshot in a killable worker, under the time limit; then for real
             pool.trial_update(update, request.base_url, DEFAULT_PREFIXES, client=client_key())
-            store.ox.update(update, base_iri=request.base_url, prefixes=DEFAULT_PREFIXES)
+            store.update(update, base_iri=request.base_url, prefixes=DEFAULT_PREFIXES)
             store.flush()
     except SyntaxError as e:
-        return text_response(syntax_message("SPARQL Update", update, str(e)), 400)
+        raise ProtocolError(400, syntax_message("SPARQL Update", update, str(e))) from None
     except ForbiddenOperationError as e:  # the trial worker tried to reach the network and was killed
-        return text_response(f"update {e}; nothing was changed", 400)
+        raise ProtocolError(400, f"update {e}; nothing was changed") from None
     except QueryTimeoutError as e:
-        return text_response(f"update refused: {e}; nothing was changed", 503)
-    except (OSError, RuntimeError, QueryError) as e:
-        return text_response(f"update failed: {e}", 500)
+        raise ProtocolError(503, f"update refused: {e}; nothing was changed", {"Retry-After": "5"}) from None
+    except OSError as e:
+        raise ProtocolError(500, f"update failed: {e}") from None
     return Response(status=204)
 
 
@@ -369,17 +219,13 @@ def service_description() -> Response:
     accept = accept_header()
     fmt_media = accept.best_match([*SD_FORMATS, HTML]) if accept else "text/turtle"
     if request.args.get("format"):
-        name = FORMAT_ALIASES.get(request.args["format"].lower(), request.args["format"].lower())
-        fmt_media = {"turtle": "text/turtle", "rdfxml": "application/rdf+xml", "xml": "application/rdf+xml",
-                     "jsonld": "application/ld+json", "json": "application/ld+json",
-                     "ntriples": "application/n-triples"}.get(name)
+        name = format_name(request.args["format"], {MEDIA_OF[n]: n for n in ("turtle", "rdfxml", "jsonld", "ntriples")})
+        fmt_media = MEDIA_OF[name] if name else None
         if fmt_media is None:
-            return text_response("service description formats: turtle, rdfxml, jsonld, ntriples", 400)
+            raise ProtocolError(400, "service description formats: turtle, rdfxml, jsonld, ntriples")
     if fmt_media is None:
-        return text_response(f"not acceptable: offer {', '.join(SD_FORMATS)}", 406, {"Vary": "Accept"})
+        raise ProtocolError(406, f"not acceptable: offer {', '.join(SD_FORMATS)}", {"Vary": "Accept"})
     if fmt_media == HTML and accept[HTML] >= accept["text/turtle"]:
-        from .pages import render_index
-
         return render_index()
     if fmt_media == HTML:
         fmt_media = "text/turtle"
@@ -409,12 +255,11 @@ def service_description() -> Response:
     dcterms:description "the union of all named graphs (documents, ontology, inferences)" ;
     void:triples {n} ] .
 """
-    quads = list(ox.parse(ttl.encode(), format=ox.RdfFormat.TURTLE))
+    quads = list(parse(ttl.encode(), format=RdfFormat.TURTLE))
     prefixes = {"sd": "http://www.w3.org/ns/sparql-service-description#", "void": "http://rdfs.org/ns/void#",
                 "dcterms": "http://purl.org/dc/terms/", "formats": "http://www.w3.org/ns/formats/"}
     fmt = SD_FORMATS[fmt_media]
-    body = ox.serialize([q.triple for q in quads], format=fmt,
-                        prefixes=prefixes if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None)
-    media = {ox.RdfFormat.TURTLE: "text/turtle", ox.RdfFormat.RDF_XML: "application/rdf+xml",
-             ox.RdfFormat.JSON_LD: "application/ld+json", ox.RdfFormat.N_TRIPLES: "application/n-triples"}[fmt]
+    body = serialize([q.triple for q in quads], format=fmt,
+                     prefixes=prefixes if fmt in (RdfFormat.TURTLE, RdfFormat.RDF_XML) else None)
+    media = fmt.media_type.split(";")[0]
     return Response(body, content_type=f"{media}; charset=utf-8", headers={"Vary": "Accept"})

@@ -47,22 +47,22 @@ class ServerLimits:
         self.trusted_proxy = trusted_proxy
 
 
-class _Channel(HTTPChannel):
+class _Channel(HTTPChannel):  # type: ignore[misc]  # waitress has no type hints
     """Remembers when the request being read began, for the read deadlines."""
 
     request_started = 0.0
 
-    def received(self, data):
+    def received(self, data: bytes) -> int:
         if self.request is None and data:
             self.request_started = time.time()
-        return super().received(data)
+        return int(super().received(data))
 
 
-class _Server(TcpWSGIServer):
+class _Server(TcpWSGIServer):  # type: ignore[misc]  # waitress has no type hints
     channel_class = _Channel
     limits: ServerLimits
 
-    def handle_accept(self):
+    def handle_accept(self) -> None:
         try:
             pair = self.accept()
             if pair is None:
@@ -79,7 +79,7 @@ class _Server(TcpWSGIServer):
             return
         self.channel_class(self, conn, addr, self.adj, map=self._map)
 
-    def maintenance(self, now):
+    def maintenance(self, now: float) -> None:
         super().maintenance(now)
         for channel in list(self._map.values()):
             request = getattr(channel, "request", None)

@@ -16,7 +16,7 @@ import pytest
 from conftest import build_sample_store
 from test_safety import Listener
 
-from kg.errors import ForbiddenOperationError
+from kg.errors import ForbiddenOperationError, QueryError
 from kg.store import Store
 from server.executor import QueryPool, QueryTask
 
@@ -58,7 +58,7 @@ def test_forked_workers_inherit_the_confinement(tmp_path, store_path):
             data = next(line for line in Path(f"/proc/{pid}/limits").read_text().splitlines() if "data" in line)
             assert data.split()[3:5] == [str(512 << 20)] * 2
         # Landlock: the same store, copied outside the folders the fork server allowed, cannot be opened
-        with pytest.raises(RuntimeError, match="Permission denied"):
+        with pytest.raises(QueryError, match="Permission denied"):
             pool.run(ASK, path=str(outside))
         # seccomp: a SERVICE kills the worker, whose exit status the fork server reports
         with pytest.raises(ForbiddenOperationError):
@@ -74,7 +74,7 @@ def test_forked_workers_inherit_the_confinement(tmp_path, store_path):
 
 def test_snapshots_made_after_the_fork_server_started_are_readable(tmp_path):
     store = Store(build_sample_store(tmp_path))
-    pool = QueryPool(store.path, size=1, timeout=10, store=store.ox)
+    pool = QueryPool(store.path, size=1, timeout=10, store=store)
     count = QueryTask(query="SELECT (COUNT(*) AS ?n) { GRAPH <http://example.org/later> { ?s ?p ?o } }",
                       result_format="csv")
     try:

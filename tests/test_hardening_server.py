@@ -93,7 +93,7 @@ def test_worker_cannot_reach_the_network_even_when_the_parse_check_is_bypassed(s
 
 def test_update_trial_cannot_load_from_the_network(tmp_path, listener):
     store = Store(build_sample_store(tmp_path))
-    pool = QueryPool(store.path, size=1, timeout=10, store=store.ox)
+    pool = QueryPool(store.path, size=1, timeout=10, store=store)
     before = len(store)
     try:
         for update in (f"LOAD SILENT <{listener.url}/data.ttl> INTO GRAPH <http://example.org/g>",

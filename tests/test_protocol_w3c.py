@@ -1,10 +1,10 @@
 """Replay of the W3C SPARQL 1.1 conformance manifests against the server on 127.0.0.1.
 
-Manifests: ../shared/w3c-sparql11/protocol/manifest.ttl (34 tests), service-description/manifest.ttl (3) and
-graph-store-protocol/manifest-{direct,indirect}.ttl (14). The store is prepared with ``kg load FILE --graph
-IRI`` for the protocol data files; the server runs with an update token, sent on every request, so the update
-tests run too. Paths are mapped: ``/sparql/`` → ``/sparql`` and ``/gsp`` → ``/store`` (direct graph
-identification: the graph IRI is the request URL under /store/).
+Manifests, vendored in tests/data/w3c-sparql11/: protocol/manifest.ttl (34 tests), service-description/manifest.ttl
+(3) and graph-store-protocol/manifest-{direct,indirect}.ttl (14). The store is prepared with ``kg load FILE --graph
+IRI`` for the protocol data files; the server runs with an update token, sent on every request, so the update tests
+run too. Paths are mapped: ``/sparql/`` → ``/sparql`` and ``/gsp`` → ``/store`` (direct graph identification: the
+graph IRI is the request URL under /store/).
 
 Before each test the store is emptied (``DROP ALL``) and the test's ``ut:graphData`` files are PUT into the
 named graphs they name: the manifests assume a fresh dataset per test (e.g. two GSP tests both expect
@@ -37,9 +37,7 @@ from kg.cli import main as kg_main
 from server import create_app
 from server.testing import LiveServer, http_request
 
-W3C = Path(__file__).resolve().parents[2] / "shared" / "w3c-sparql11"
-if not W3C.exists():
-    W3C = Path("/work/shared/w3c-sparql11")
+W3C = Path(__file__).resolve().parent / "data" / "w3c-sparql11"  # vendored with its licence (ATTRIBUTION.md)
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = Namespace("http://www.w3.org/2011/http#")

@@ -242,7 +242,7 @@ def test_unreachable_servers_and_refused_writes_are_one_line_errors(virtuoso, tm
         (["build", str(tmp_path / "a.txt"), "--store", f"{virtuoso.url}/sparql"], "refused the update"),
         (["query", "SELEC x", "--store", virtuoso.store_url], "syntax error"),
         (["export", "-f", "nquads", "--store", "ftp://example.org/kg"], "only http:// and https://"),
-        (["serve", "--store", virtuoso.store_url], "kg serve serves an embedded store"),
+        (["serve", "--store", virtuoso.store_url, "--update-token", "t"], "served read-only"),
     ]
     for argv, message in cases:
         assert main(argv) == 1, argv

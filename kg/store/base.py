@@ -180,7 +180,7 @@ class Store(ABC):
         graph = NamedNode(str(self.iris.document_graph(doc_key)))
         doc = NamedNode(str(self.iris.document(doc_key)))
         for q in self.quads(doc, _CONTENT_HASH, None, graph):
-            return q.object.value
+            return q.object.value  # type: ignore[union-attr]  # a literal
         return None
 
     def has_document(self, doc_key: str, content_hash: str | None = None) -> bool:
@@ -195,7 +195,7 @@ class Store(ABC):
 
     def graph(self, graph: GraphRef) -> Graph:
         """An in-memory rdflib copy of one named graph (for reasoning and validation)."""
-        g = Graph(identifier=URIRef(str(graph_name(graph).value)))
+        g = Graph(identifier=URIRef(str(graph_name(graph).value)))  # type: ignore[union-attr]  # a named graph
         for t in self.graph_triples(graph):
             g.add(t)
         return g

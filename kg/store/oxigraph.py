@@ -128,7 +128,7 @@ class OxigraphStore(Store):
 
     def graph_size(self, graph: GraphRef) -> int:
         res = self.ox.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph_name(graph)} {{ ?s ?p ?o }} }}")
-        return int(next(iter(res))["n"].value)
+        return int(next(iter(res))["n"].value)  # type: ignore[arg-type]  # a SELECT: solutions
 
     def __len__(self) -> int:
         return len(self.ox)

@@ -239,7 +239,7 @@ class SparqlStore(Store):
             gone = set(dels)
             keep = [(q.subject, q.predicate, q.object) for q in self.quads(None, None, None, g)
                     if (q.subject, q.predicate, q.object) not in gone]
-            self.put_graph(g, keep + ins, atomic=atomic)
+            self.put_graph(graph, keep + ins, atomic=atomic)
             return
         if atomic:
             parts = [f"DELETE DATA {{ GRAPH {g} {{\n{_lines(dels)}\n}} }}"] if dels else []
@@ -410,7 +410,7 @@ class SparqlStore(Store):
         fmt = RdfFormat.from_media_type(ctype) if ctype and r.status_code == 200 else None
         if fmt is None or fmt.supports_datasets:
             return None
-        out = [Quad(*_incoming_triple(q.subject, q.predicate, q.object), graph)
+        out = [Quad(*_incoming_triple(q.subject, q.predicate, q.object), graph)  # type: ignore[call-arg]
                for q in parse(r.content, format=fmt)]
         return out if len(out) == size else None
 
@@ -589,7 +589,7 @@ def _query_triples(content: bytes):
 
     mem = _MemoryStore()
     try:
-        mem.extend(Quad(*_incoming_triple(q.subject, q.predicate, q.object), DefaultGraph())
+        mem.extend(Quad(*_incoming_triple(q.subject, q.predicate, q.object), DefaultGraph())  # type: ignore[call-arg]
                    for q in parse(content, format=RdfFormat.N_TRIPLES))
     except SyntaxError as e:
         raise StoreError(f"the server sent N-Triples that cannot be read: {e}") from None

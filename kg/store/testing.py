@@ -85,7 +85,7 @@ class LocalVirtuoso:
 
     def _write_ini(self) -> Path:
         ini = configparser.ConfigParser(strict=False, interpolation=None, inline_comment_prefixes=(";",))
-        ini.optionxform = str  # Virtuoso's keys are case-sensitive
+        ini.optionxform = str  # type: ignore[assignment,method-assign]  # Virtuoso's keys are case-sensitive
         ini.read(PACKAGED_INI)
         f = self.folder
         ini["Database"].update(DatabaseFile=str(f / "virtuoso.db"), ErrorLogFile=str(f / "virtuoso.log"),
