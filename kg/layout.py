@@ -23,11 +23,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-import pyoxigraph as ox
-
 from .namespaces import CK, GAF
 from .store import Store
-from .store.terms import Literal, NamedNode, as_ox_triple, canonical_decimal
+from .store.terms import Literal, NamedNode, RdfFormat, Triple, as_ox_triple, canonical_decimal, parse
 
 __all__ = ["ENTITY_FACTS", "document_records", "document_statements", "put_document", "remove_documents",
            "stated_facts"]
@@ -114,11 +112,11 @@ def _as_stored(t) -> OxTriple:
 
 
 def _record(triples: list[OxTriple]) -> str:
-    return "".join(sorted(f"{ox.Triple(*t)} .\n" for t in triples))
+    return "".join(sorted(f"{Triple(*t)} .\n" for t in triples))
 
 
 def _parse(record: str) -> set[OxTriple]:
-    return {(t.subject, t.predicate, t.object) for t in ox.parse(record.encode(), ox.RdfFormat.N_TRIPLES)}
+    return {(t.subject, t.predicate, t.object) for t in parse(record.encode(), RdfFormat.N_TRIPLES)}
 
 
 def _held(store: Store, key: str) -> set[OxTriple]:
