@@ -43,7 +43,7 @@ from pathlib import Path
 
 import owlrl
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from .store import Store, terms
@@ -131,7 +131,8 @@ class Rules:
 
     def __init__(self, ontology: Graph):
         self.ontology = ontology
-        raw = _owlrl_raw(ontology)  # the schema closure, junk included (it may feed rules)
+        schema, concepts = _split_concepts(ontology)
+        raw = _owlrl_raw(schema)  # the schema closure, junk included (it may feed rules)
         full = Graph()
         for t in raw:
             full.add(t)
@@ -139,6 +140,8 @@ class Rules:
             if p in _UNSUPPORTED_TBOX or (p == OWL.sameAs and s != o):
                 raise Unsupported(f"the ontology uses {p} ({s}), which the fast reasoner does not implement")
         self.ontology_triples: set[OxTriple] = {(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in ontology}
+        # The concept triples are in the TBox as given; what they cause comes from the rules below when a
+        # Reasoner saturates the TBox, exactly as for document triples (hence the same check).
         self.tbox: set[OxTriple] = self.ontology_triples | {(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in raw}
 
         def table(pred: URIRef, *, both: bool = False, strict: bool = True) -> dict:
@@ -183,6 +186,8 @@ class Rules:
             if items:
                 chains.append((to_ox(head), items))
         self.chains = chains
+        for t in concepts:
+            self.check_data((to_ox(t[0]), to_ox(t[1]), to_ox(t[2])))
         chain_pos: dict = defaultdict(list)
         for head, items in chains:
             for i, p in enumerate(items):
@@ -204,6 +209,32 @@ class Rules:
             raise Unsupported(f"a document uses the schema property {p}")
         if p == TYPE and _is_builtin(o):
             raise Unsupported(f"a document types {s} as {o}")
+
+
+_CONCEPT_CLASSES = (SKOS.Concept, SKOS.ConceptScheme)
+
+
+def _split_concepts(ontology: Graph) -> tuple[Graph, list[Triple]]:
+    """The ontology without its SKOS concept data (the PLOVER and CAMEO code lists), and that data.
+
+    Those triples describe individuals (notations, labels, skos:broader, ck:ploverType ...) and state no
+    schema; yet owlrl's naive fixpoint over them is three quarters of the schema closure's time. The rules
+    compiled from the rest treat them as instance data (:meth:`Rules.check_data` refuses any that would
+    not be), which derives exactly what owlrl derives from them. Blank nodes stay in the schema: they belong
+    to class expressions and lists.
+    """
+    concepts = {s for c in _CONCEPT_CLASSES for s in ontology.subjects(RDF.type, c) if isinstance(s, URIRef)}
+    schema, data = Graph(), []
+    for t in ontology:
+        s, p, o = t
+        annotation = isinstance(o, Literal) and (not str(p).startswith(_BUILTIN) or str(p) in _DATA_OK)
+        about_concept = s in concepts and not isinstance(o, BNode) and (
+            not str(p).startswith(_BUILTIN) or (p == RDF.type and not str(o).startswith(_BUILTIN)))
+        if isinstance(s, URIRef) and (annotation or about_concept):
+            data.append(t)
+        else:
+            schema.add(t)
+    return schema, data
 
 
 def _owlrl_raw(ontology: Graph) -> set[Triple]:
