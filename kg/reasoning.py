@@ -13,7 +13,9 @@ Two engines compute the same thing:
 Keeping the store up to date (:func:`update_inferences`): a reasoner kept in memory since the last
 :func:`materialize` in this process is updated incrementally; in a fresh process, added documents are
 reasoned against the store itself (every join is a pattern look-up, :meth:`kg.store.Store.quads`);
-anything else is a full recompute. Only the difference of the inferred graph is written. Everything goes
+anything else is a full recompute. Only the difference of the inferred graph is written. Memory is bounded:
+past :data:`IN_MEMORY_MAX` documents no closure is held; a recompute is the ontology's closure followed by
+batches of documents reasoned against the store, each an exact addition. Everything goes
 through the :class:`~kg.store.Store` interface, so any backend works.
 
 The inferred graph is what owlrl derives from the ontology plus all asserted document graphs, minus
@@ -549,19 +551,29 @@ class Reasoner:
 
 
 class _DirectLookups:
-    """Pattern look-ups straight on a store whose reads are calls into this process (the embedded one)."""
+    """Pattern look-ups straight on a store whose reads are calls into this process (the embedded one).
+    Each answer is kept: the same patterns come back many times (every document types the same places),
+    and the store does not change while a :class:`_StoreReasoner` (one batch) runs."""
 
     def __init__(self, store: Store):
         self.quads = store.quads
+        self.by_subject: dict = {}
+        self.by_object: dict = {}
 
     def objects(self, s, p) -> Iterator[tuple]:
-        return ((q.object, q.graph_name) for q in self.quads(s, p, None, None))
+        found = self.by_subject.get((s, p))
+        if found is None:
+            found = self.by_subject[(s, p)] = tuple((q.object, q.graph_name) for q in self.quads(s, p, None, None))
+        return iter(found)
 
     def subjects(self, p, o) -> Iterator[tuple]:
-        return ((q.subject, q.graph_name) for q in self.quads(None, p, o, None))
+        found = self.by_object.get((p, o))
+        if found is None:
+            found = self.by_object[(p, o)] = tuple((q.subject, q.graph_name) for q in self.quads(None, p, o, None))
+        return iter(found)
 
     def graphs_of(self, s, p, o) -> Iterator:
-        return (q.graph_name for q in self.quads(s, p, o, None))
+        return (g for x, g in self.objects(s, p) if x == o)
 
     def prefetch(self, nodes: Iterable) -> None:
         pass
@@ -664,12 +676,14 @@ class _StoreReasoner(Reasoner):
     store by then.
     """
 
-    def __init__(self, store: Store, adding: Iterable[str], ontology: Graph):
+    def __init__(self, store: Store, adding: Iterable[str], ontology: Graph, unreasoned: Iterable[str] = ()):
+        """``unreasoned``: other documents the inferred graph does not reflect yet (later batches); they are
+        invisible here, so that the inferred graph is the closure of exactly what is visible."""
         self.rules = compile_rules(ontology)
         self.store = store
         self.lookups = _DirectLookups(store) if store.local else _BatchedLookups(store, self.rules.relevant)
         self.prefix = store.iris.document_graph_prefix
-        self.hidden = {self.prefix + k for k in adding}
+        self.hidden = {self.prefix + k for k in (*adding, *unreasoned)}
         self.ontology_graph = str(store.iris.ontology_graph)
         self.inferred_graph = _ox(store.iris.inferred_graph)
         self.facts = _StoreFacts(self)  # type: ignore[assignment]
@@ -820,6 +834,9 @@ def materialize(store: Store) -> int:
     _write_ontology(store, ontology)
     _LIVE.pop(_live_key(store), None)
     try:
+        keys = store.document_keys()
+        if len(keys) > IN_MEMORY_MAX:
+            return _materialize_in_batches(store, ontology, keys)
         r = Reasoner.from_store(store, ontology)
     except Unsupported:
         asserted = (t for key in store.document_keys() for t in store.graph_triples(store.iris.document_graph(key)))
@@ -831,6 +848,37 @@ def materialize(store: Store) -> int:
     return n
 
 
+IN_MEMORY_MAX = 1000
+"""Documents whose closure :func:`materialize` computes in memory (and keeps for incremental updates).
+Past this it reasons in batches against the store, so that memory does not grow with the corpus."""
+_BATCH = 500  # documents per batch reasoned against the store (their triples and what they cause are in memory)
+
+
+def _materialize_in_batches(store: Store, ontology: Graph, keys: list[str]) -> int:
+    """The closure as a sequence of exact additions: the ontology's closure alone, then each batch of documents
+    reasoned against the store (:class:`_StoreReasoner`) with the later batches kept out of sight. Memory holds
+    one batch and what it causes; the inferred graph is the state."""
+    base = Reasoner(ontology)
+    _check_store_schema(store, store.iris.document_graph_prefix, base.rules)
+    # rewritten, not diffed: a difference would read the whole old graph into memory
+    store.put_graph(store.iris.inferred_graph, list(base.inferred()), atomic=False)
+    del base
+    _add_in_batches(store, ontology, keys)
+    return store.graph_size(store.iris.inferred_graph)
+
+
+def _add_in_batches(store: Store, ontology: Graph, added: list[str]) -> None:
+    current = set(store.document_keys())
+    todo = [k for k in added if k in current]
+    for i in range(0, len(todo), _BATCH):
+        view = _StoreReasoner(store, todo[i:i + _BATCH], ontology, unreasoned=todo[i + _BATCH:])
+        view.begin()
+        view.add_documents(todo[i:i + _BATCH])
+        ins, dels = view.changes()
+        # not atomic: a crash in the middle leaves the build note stale, and the next build reasons again
+        store.change_graph(store.iris.inferred_graph, ins, dels, atomic=False)
+
+
 def update_inferences(store: Store, added: list[str], removed: list[str]) -> int:
     """Bring the inferred graph up to date after documents were added, replaced (a key in both lists) or
     removed; returns the inferred graph's size.
@@ -839,8 +887,10 @@ def update_inferences(store: Store, added: list[str], removed: list[str]) -> int
       process (``kg serve``, a long build, the benchmark) is updated incrementally: semi-naive for
       additions, DRed for removals.
     - Else, when documents were only added and the inferred graph is current, the new documents are
-      reasoned against the store itself (pattern look-ups; nothing is loaded).
-    - Else the closure is recomputed from the store (:func:`materialize`).
+      reasoned against the store itself in batches (pattern look-ups; nothing is loaded), unless they are
+      many and the store is small enough for a recompute in memory.
+    - Else the closure is recomputed from the store (:func:`materialize`: in memory up to
+      :data:`IN_MEMORY_MAX` documents, else in batches against the store).
     Only the difference is written.
     """
     live_key = _live_key(store)
@@ -864,18 +914,20 @@ def update_inferences(store: Store, added: list[str], removed: list[str]) -> int
         else:
             _LIVE.pop(live_key, None)
             ontology = load_ontology()
-            if removed or len(added) > _COLD_ADD_MAX or not _inferences_current(store, ontology):
+            if removed or not _inferences_current(store, ontology) or (
+                    len(added) > _COLD_ADD_MAX and len(current) <= IN_MEMORY_MAX):
                 return materialize(store)
-            view = _StoreReasoner(store, added, ontology)
-            _check_store_schema(store, view.prefix, view.rules)  # e.g. owl:sameAs anywhere: owlrl fallback
-            view.begin()
-            view.add_documents(k for k in added if k in current)
-            ins, dels = view.changes()
+            # e.g. owl:sameAs anywhere: owlrl fallback
+            _check_store_schema(store, store.iris.document_graph_prefix, compile_rules(ontology))
+            _add_in_batches(store, ontology, added)
+            return store.graph_size(store.iris.inferred_graph)
     except Unsupported:
         return materialize(store)
     # not atomic: a crash in the middle leaves the build note stale, and the next build reasons again
     store.change_graph(store.iris.inferred_graph, ins, dels, atomic=False)
-    if r is not None and r.n_inferred is not None and _LIVE.get(live_key) is r:
+    if r is not None and len(r.docs) > IN_MEMORY_MAX:
+        _LIVE.pop(live_key, None)  # grown past what memory should hold: the store is the state from now on
+    elif r is not None and r.n_inferred is not None and _LIVE.get(live_key) is r:
         r.n_inferred += len(ins) - len(dels)
         return r.n_inferred
     return store.graph_size(store.iris.inferred_graph)

@@ -292,3 +292,31 @@ def test_data_needing_unsupported_rules_falls_back_to_owlrl(tmp_path, ontology):
         put(store, "sample", triples)
         materialize(store)
         assert inferred_of(store) == owlrl_closure(ontology, triples)
+
+
+def test_batched_reasoning_against_the_store_equals_owlrl(tmp_path, ontology, monkeypatch):
+    """Past IN_MEMORY_MAX documents no closure is held: every recompute and addition goes in batches against
+    the store. Chains of edges and the same triple asserted in documents of different batches cross them."""
+    import kg.reasoning as reasoning
+
+    monkeypatch.setattr(reasoning, "IN_MEMORY_MAX", 2)
+    monkeypatch.setattr(reasoning, "_BATCH", 2)
+    docs = docs_corpus(5)
+    docs.update({"e1": located(("a", "b")), "e2": located(("b", "c")), "e3": located(("c", "d"), ("a", "b")),
+                 "e4": located(("a", "b"))})
+    keys = list(docs)
+    with Store(tmp_path / "kg", base_iri=IRI.base) as store:
+        for key in keys[:7]:
+            put(store, key, docs[key])
+        materialize(store)
+        assert not reasoning._LIVE  # nothing kept in memory
+        assert inferred_of(store) == owlrl_closure(ontology, [t for k in keys[:7] for t in docs[k]])
+        for key in keys[7:]:
+            put(store, key, docs[key])
+        update_inferences(store, keys[7:], [])
+        assert inferred_of(store) == owlrl_closure(ontology, [t for ts in docs.values() for t in ts])
+        for gone in ("e1", "e3"):
+            store.remove_graph(store.iris.document_graph(gone))
+            del docs[gone]
+        update_inferences(store, [], ["e1", "e3"])
+        assert inferred_of(store) == owlrl_closure(ontology, [t for ts in docs.values() for t in ts])
