@@ -70,6 +70,14 @@ def test_addresses():
             parse_address(bad)
 
 
+def test_cli_names_a_bad_cluster_address_in_one_line(tmp_path, capsys):
+    from kg.cli import main
+
+    assert main(["build", str(tmp_path), "--store", str(tmp_path / "store"), "--cluster", "local:none"]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--cluster local:none" in err[0]
+
+
 def test_killing_a_worker_mid_build_loses_and_duplicates_nothing(tmp_path, corpus, plain_store, cluster):
     before = cluster.worker_pids()
     victim = sorted(before.values())[0]
