@@ -851,7 +851,7 @@ def materialize(store: Store) -> int:
 IN_MEMORY_MAX = 1000
 """Documents whose closure :func:`materialize` computes in memory (and keeps for incremental updates).
 Past this it reasons in batches against the store, so that memory does not grow with the corpus."""
-_BATCH = 500  # documents per batch reasoned against the store (their triples and what they cause are in memory)
+_BATCH = 100  # documents per batch reasoned against the store: their triples and what they cause are in memory
 
 
 def _materialize_in_batches(store: Store, ontology: Graph, keys: list[str]) -> int:
