@@ -32,19 +32,25 @@ from rdflib.namespace import DCTERMS, PROV
 from .errors import InputError
 from .layout import put_document, remove_documents
 from .mapping import map_document
-from .namespaces import CK
+from .namespaces import CK, IRIs
 from .reasoning import materialize, update_inferences
 from .records import Document, Extraction
 from .sources import count_documents, read_documents
 from .store import Store
 from .store.terms import Literal, NamedNode
 
-__all__ = ["BuildReport", "DocumentExtractor", "STATE_NOTE", "build", "catch_up_inferences", "find_documents",
-           "inferred_fingerprint", "pending_inferences", "reason", "remove_document"]
+__all__ = ["BuildReport", "DocumentExtractor", "DocumentMapper", "STATE_NOTE", "build", "catch_up_inferences",
+           "find_documents", "inferred_fingerprint", "pending_inferences", "reason", "remove_document"]
 
 
 class DocumentExtractor(Protocol):
     def pipe(self, docs: Iterable[Document], n_process: int = 1, batch_size: int = 64) -> Iterator[Extraction]: ...
+
+
+class DocumentMapper(Protocol):
+    """Extracts and maps documents elsewhere (:class:`kg.cluster.Cluster`): each document with its triples."""
+
+    def map_documents(self, docs: Iterable[Document], iris: IRIs) -> Iterator[tuple[Document, list, list]]: ...
 
 
 @dataclass
@@ -80,13 +86,14 @@ def _label(doc: Document) -> str:
     return doc.path or doc.id
 
 
-def build(paths: Iterable[str | Path], store: Store, extractor: DocumentExtractor, *,
-          workers: int = 1, batch_size: int = 32, run_reasoner: bool = True,
+def build(paths: Iterable[str | Path], store: Store, extractor: DocumentExtractor | None, *,
+          workers: int = 1, batch_size: int = 32, run_reasoner: bool = True, cluster: DocumentMapper | None = None,
           on_error: Callable[[InputError], None] | None = None,
           on_document: Callable[[Document], None] | None = None,
           on_total: Callable[[int | None], None] | None = None) -> BuildReport:
     """Ingest ``paths`` into ``store``: every new document in its own transaction, then reason once.
 
+    ``cluster`` (instead of ``extractor``) extracts and maps on other machines; committing stays here.
     ``on_error`` gets each unreadable input, ``on_document`` each document ingested or skipped,
     ``on_total`` the number of documents expected (None when reading a stream) before the first one.
     """
@@ -122,24 +129,29 @@ def build(paths: Iterable[str | Path], store: Store, extractor: DocumentExtracto
                     report.replaced.append(_label(item))
                 yield item
 
-    extractions = extractor.pipe(new_documents(), n_process=workers, batch_size=batch_size)
+    def mapped_here() -> Iterator[tuple[Document, list, list]]:
+        for ex in extractor.pipe(new_documents(), n_process=workers, batch_size=batch_size):
+            with _Timer(t, "map"):
+                own, shared = map_document(ex, store.iris)
+            yield ex.document, own, shared
+
+    mapped = cluster.map_documents(new_documents(), store.iris) if cluster is not None else mapped_here()
     gained: set[str] = set()  # documents whose graphs took over triples a replaced version held
     while True:
-        t0, read0 = time.perf_counter(), t["read"]
-        ex = next(extractions, None)
+        t0, read0, map0 = time.perf_counter(), t["read"], t["map"]
+        item = next(mapped, None)
         # the extractor pulls documents from new_documents() inside this call: that part is reading
-        t["extract"] += time.perf_counter() - t0 - (t["read"] - read0)
-        if ex is None:
+        t["extract"] += time.perf_counter() - t0 - (t["read"] - read0) - (t["map"] - map0)
+        if item is None:
             break
-        with _Timer(t, "map"):
-            own, shared = map_document(ex, store.iris)
+        document, own, shared = item
         with _Timer(t, "store"):
-            n, moved_to = put_document(store, ex.document.key, own, shared)
+            n, moved_to = put_document(store, document.key, own, shared)
             report.triples_asserted += n
             gained.update(moved_to)
-        report.ingested.append(_label(ex.document))
+        report.ingested.append(_label(document))
         if on_document:
-            on_document(ex.document)
+            on_document(document)
 
     if run_reasoner:
         with _Timer(t, "reason"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -42,10 +43,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .progress import Progress
     from .store import Store
 
-    with Store(args.store, base_iri=args.base_iri) as store:
-        extractor = Extractor(args.model)
+    with Store(args.store, base_iri=args.base_iri) as store, contextlib.ExitStack() as stack:
+        if args.cluster:
+            from .cluster import Cluster
+            cluster, extractor = stack.enter_context(Cluster(args.cluster, args.model)), None
+        else:
+            cluster, extractor = None, Extractor(args.model)
         with Progress(enabled=not args.quiet) as progress:
-            report = build(args.paths or ["seeds/"], store, extractor, workers=args.workers,
+            report = build(args.paths or ["seeds/"], store, extractor, workers=args.workers, cluster=cluster,
                            on_error=lambda e: progress.error(str(e)), on_document=progress.advance,
                            on_total=progress.set_total)
         print(report.summary(), file=sys.stderr)
@@ -218,6 +223,8 @@ def make_parser() -> argparse.ArgumentParser:
     p = add("build", cmd_build, "Ingest documents (default seeds/), reason, and commit them to the store.")
     p.add_argument("paths", nargs="*", help="files (.txt .html .jsonl), folders, or - for stdin")
     p.add_argument("--workers", type=int, default=1, help="extraction processes (default 1)")
+    p.add_argument("--cluster", default=None, metavar="ADDRESS",
+                   help="extract on a Dask cluster: its scheduler (tcp://host:8786), or local:N to start N workers")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     _store_arg(p)
     _model_arg(p)

@@ -13,7 +13,9 @@ Two engines compute the same thing:
 Keeping the store up to date (:func:`update_inferences`): a reasoner kept in memory since the last
 :func:`materialize` in this process is updated incrementally; in a fresh process, added documents are
 reasoned against the store itself (every join is a pattern look-up, :meth:`kg.store.Store.quads`);
-anything else is a full recompute. Only the difference of the inferred graph is written. Everything goes
+anything else is a full recompute. Only the difference of the inferred graph is written. Memory is bounded:
+past :data:`IN_MEMORY_MAX` documents no closure is held; a recompute is the ontology's closure followed by
+batches of documents reasoned against the store, each an exact addition. Everything goes
 through the :class:`~kg.store.Store` interface, so any backend works.
 
 The inferred graph is what owlrl derives from the ontology plus all asserted document graphs, minus
@@ -43,7 +45,7 @@ from pathlib import Path
 
 import owlrl
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from .store import Store, terms
@@ -131,7 +133,8 @@ class Rules:
 
     def __init__(self, ontology: Graph):
         self.ontology = ontology
-        raw = _owlrl_raw(ontology)  # the schema closure, junk included (it may feed rules)
+        schema, concepts = _split_concepts(ontology)
+        raw = _owlrl_raw(schema)  # the schema closure, junk included (it may feed rules)
         full = Graph()
         for t in raw:
             full.add(t)
@@ -139,6 +142,8 @@ class Rules:
             if p in _UNSUPPORTED_TBOX or (p == OWL.sameAs and s != o):
                 raise Unsupported(f"the ontology uses {p} ({s}), which the fast reasoner does not implement")
         self.ontology_triples: set[OxTriple] = {(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in ontology}
+        # The concept triples are in the TBox as given; what they cause comes from the rules below when a
+        # Reasoner saturates the TBox, exactly as for document triples (hence the same check).
         self.tbox: set[OxTriple] = self.ontology_triples | {(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in raw}
 
         def table(pred: URIRef, *, both: bool = False, strict: bool = True) -> dict:
@@ -183,6 +188,8 @@ class Rules:
             if items:
                 chains.append((to_ox(head), items))
         self.chains = chains
+        for t in concepts:
+            self.check_data((to_ox(t[0]), to_ox(t[1]), to_ox(t[2])))
         chain_pos: dict = defaultdict(list)
         for head, items in chains:
             for i, p in enumerate(items):
@@ -204,6 +211,32 @@ class Rules:
             raise Unsupported(f"a document uses the schema property {p}")
         if p == TYPE and _is_builtin(o):
             raise Unsupported(f"a document types {s} as {o}")
+
+
+_CONCEPT_CLASSES = (SKOS.Concept, SKOS.ConceptScheme)
+
+
+def _split_concepts(ontology: Graph) -> tuple[Graph, list[Triple]]:
+    """The ontology without its SKOS concept data (the PLOVER and CAMEO code lists), and that data.
+
+    Those triples describe individuals (notations, labels, skos:broader, ck:ploverType ...) and state no
+    schema; yet owlrl's naive fixpoint over them is three quarters of the schema closure's time. The rules
+    compiled from the rest treat them as instance data (:meth:`Rules.check_data` refuses any that would
+    not be), which derives exactly what owlrl derives from them. Blank nodes stay in the schema: they belong
+    to class expressions and lists.
+    """
+    concepts = {s for c in _CONCEPT_CLASSES for s in ontology.subjects(RDF.type, c) if isinstance(s, URIRef)}
+    schema, data = Graph(), []
+    for t in ontology:
+        s, p, o = t
+        annotation = isinstance(o, Literal) and (not str(p).startswith(_BUILTIN) or str(p) in _DATA_OK)
+        about_concept = s in concepts and not isinstance(o, BNode) and (
+            not str(p).startswith(_BUILTIN) or (p == RDF.type and not str(o).startswith(_BUILTIN)))
+        if isinstance(s, URIRef) and (annotation or about_concept):
+            data.append(t)
+        else:
+            schema.add(t)
+    return schema, data
 
 
 def _owlrl_raw(ontology: Graph) -> set[Triple]:
@@ -518,19 +551,29 @@ class Reasoner:
 
 
 class _DirectLookups:
-    """Pattern look-ups straight on a store whose reads are calls into this process (the embedded one)."""
+    """Pattern look-ups straight on a store whose reads are calls into this process (the embedded one).
+    Each answer is kept: the same patterns come back many times (every document types the same places),
+    and the store does not change while a :class:`_StoreReasoner` (one batch) runs."""
 
     def __init__(self, store: Store):
         self.quads = store.quads
+        self.by_subject: dict = {}
+        self.by_object: dict = {}
 
     def objects(self, s, p) -> Iterator[tuple]:
-        return ((q.object, q.graph_name) for q in self.quads(s, p, None, None))
+        found = self.by_subject.get((s, p))
+        if found is None:
+            found = self.by_subject[(s, p)] = tuple((q.object, q.graph_name) for q in self.quads(s, p, None, None))
+        return iter(found)
 
     def subjects(self, p, o) -> Iterator[tuple]:
-        return ((q.subject, q.graph_name) for q in self.quads(None, p, o, None))
+        found = self.by_object.get((p, o))
+        if found is None:
+            found = self.by_object[(p, o)] = tuple((q.subject, q.graph_name) for q in self.quads(None, p, o, None))
+        return iter(found)
 
     def graphs_of(self, s, p, o) -> Iterator:
-        return (q.graph_name for q in self.quads(s, p, o, None))
+        return (g for x, g in self.objects(s, p) if x == o)
 
     def prefetch(self, nodes: Iterable) -> None:
         pass
@@ -633,12 +676,14 @@ class _StoreReasoner(Reasoner):
     store by then.
     """
 
-    def __init__(self, store: Store, adding: Iterable[str], ontology: Graph):
+    def __init__(self, store: Store, adding: Iterable[str], ontology: Graph, unreasoned: Iterable[str] = ()):
+        """``unreasoned``: other documents the inferred graph does not reflect yet (later batches); they are
+        invisible here, so that the inferred graph is the closure of exactly what is visible."""
         self.rules = compile_rules(ontology)
         self.store = store
         self.lookups = _DirectLookups(store) if store.local else _BatchedLookups(store, self.rules.relevant)
         self.prefix = store.iris.document_graph_prefix
-        self.hidden = {self.prefix + k for k in adding}
+        self.hidden = {self.prefix + k for k in (*adding, *unreasoned)}
         self.ontology_graph = str(store.iris.ontology_graph)
         self.inferred_graph = _ox(store.iris.inferred_graph)
         self.facts = _StoreFacts(self)  # type: ignore[assignment]
@@ -789,6 +834,9 @@ def materialize(store: Store) -> int:
     _write_ontology(store, ontology)
     _LIVE.pop(_live_key(store), None)
     try:
+        keys = store.document_keys()
+        if len(keys) > IN_MEMORY_MAX:
+            return _materialize_in_batches(store, ontology, keys)
         r = Reasoner.from_store(store, ontology)
     except Unsupported:
         asserted = (t for key in store.document_keys() for t in store.graph_triples(store.iris.document_graph(key)))
@@ -800,6 +848,37 @@ def materialize(store: Store) -> int:
     return n
 
 
+IN_MEMORY_MAX = 1000
+"""Documents whose closure :func:`materialize` computes in memory (and keeps for incremental updates).
+Past this it reasons in batches against the store, so that memory does not grow with the corpus."""
+_BATCH = 100  # documents per batch reasoned against the store: their triples and what they cause are in memory
+
+
+def _materialize_in_batches(store: Store, ontology: Graph, keys: list[str]) -> int:
+    """The closure as a sequence of exact additions: the ontology's closure alone, then each batch of documents
+    reasoned against the store (:class:`_StoreReasoner`) with the later batches kept out of sight. Memory holds
+    one batch and what it causes; the inferred graph is the state."""
+    base = Reasoner(ontology)
+    _check_store_schema(store, store.iris.document_graph_prefix, base.rules)
+    # rewritten, not diffed: a difference would read the whole old graph into memory
+    store.put_graph(store.iris.inferred_graph, list(base.inferred()), atomic=False)
+    del base
+    _add_in_batches(store, ontology, keys)
+    return store.graph_size(store.iris.inferred_graph)
+
+
+def _add_in_batches(store: Store, ontology: Graph, added: list[str]) -> None:
+    current = set(store.document_keys())
+    todo = [k for k in added if k in current]
+    for i in range(0, len(todo), _BATCH):
+        view = _StoreReasoner(store, todo[i:i + _BATCH], ontology, unreasoned=todo[i + _BATCH:])
+        view.begin()
+        view.add_documents(todo[i:i + _BATCH])
+        ins, dels = view.changes()
+        # not atomic: a crash in the middle leaves the build note stale, and the next build reasons again
+        store.change_graph(store.iris.inferred_graph, ins, dels, atomic=False)
+
+
 def update_inferences(store: Store, added: list[str], removed: list[str]) -> int:
     """Bring the inferred graph up to date after documents were added, replaced (a key in both lists) or
     removed; returns the inferred graph's size.
@@ -808,8 +887,10 @@ def update_inferences(store: Store, added: list[str], removed: list[str]) -> int
       process (``kg serve``, a long build, the benchmark) is updated incrementally: semi-naive for
       additions, DRed for removals.
     - Else, when documents were only added and the inferred graph is current, the new documents are
-      reasoned against the store itself (pattern look-ups; nothing is loaded).
-    - Else the closure is recomputed from the store (:func:`materialize`).
+      reasoned against the store itself in batches (pattern look-ups; nothing is loaded), unless they are
+      many and the store is small enough for a recompute in memory.
+    - Else the closure is recomputed from the store (:func:`materialize`: in memory up to
+      :data:`IN_MEMORY_MAX` documents, else in batches against the store).
     Only the difference is written.
     """
     live_key = _live_key(store)
@@ -833,18 +914,20 @@ def update_inferences(store: Store, added: list[str], removed: list[str]) -> int
         else:
             _LIVE.pop(live_key, None)
             ontology = load_ontology()
-            if removed or len(added) > _COLD_ADD_MAX or not _inferences_current(store, ontology):
+            if removed or not _inferences_current(store, ontology) or (
+                    len(added) > _COLD_ADD_MAX and len(current) <= IN_MEMORY_MAX):
                 return materialize(store)
-            view = _StoreReasoner(store, added, ontology)
-            _check_store_schema(store, view.prefix, view.rules)  # e.g. owl:sameAs anywhere: owlrl fallback
-            view.begin()
-            view.add_documents(k for k in added if k in current)
-            ins, dels = view.changes()
+            # e.g. owl:sameAs anywhere: owlrl fallback
+            _check_store_schema(store, store.iris.document_graph_prefix, compile_rules(ontology))
+            _add_in_batches(store, ontology, added)
+            return store.graph_size(store.iris.inferred_graph)
     except Unsupported:
         return materialize(store)
     # not atomic: a crash in the middle leaves the build note stale, and the next build reasons again
     store.change_graph(store.iris.inferred_graph, ins, dels, atomic=False)
-    if r is not None and r.n_inferred is not None and _LIVE.get(live_key) is r:
+    if r is not None and len(r.docs) > IN_MEMORY_MAX:
+        _LIVE.pop(live_key, None)  # grown past what memory should hold: the store is the state from now on
+    elif r is not None and r.n_inferred is not None and _LIVE.get(live_key) is r:
         r.n_inferred += len(ins) - len(dels)
         return r.n_inferred
     return store.graph_size(store.iris.inferred_graph)

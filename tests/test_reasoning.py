@@ -66,6 +66,35 @@ def test_closure_equals_owlrl_on_ontology_alone(ontology):
     assert closure(ontology, []) == owlrl_closure(ontology, [])
 
 
+SMALL_ONTOLOGY = """
+@prefix : <http://example.org/o#> . @prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+:Code rdfs:subClassOf skos:Concept ; rdfs:label "code" .
+skos:Concept rdfs:subClassOf :Coded .
+:family a owl:ObjectProperty ; rdfs:domain :Code ; rdfs:range :Family ; owl:inverseOf :member .
+:broader a owl:TransitiveProperty .
+:c1 a skos:Concept ; skos:notation "186" ; :family :f ; :broader :c2 ; rdfs:label "one"@en .
+:c2 a skos:Concept ; :broader :c3 ; skos:prefLabel "two" .
+:c3 a skos:ConceptScheme .
+"""
+
+
+def test_concept_data_is_reasoned_by_the_rules_not_compiled():
+    from rdflib import Graph
+
+    from kg.reasoning import compile_rules
+
+    small = Graph().parse(data=SMALL_ONTOLOGY, format="turtle")
+    reference = owlrl_closure(small, [])
+    c1 = URIRef("http://example.org/o#c1")
+    derived = {(c1, RDF.type, URIRef("http://example.org/o#Code")),
+               (c1, URIRef("http://example.org/o#broader"), URIRef("http://example.org/o#c3"))}
+    assert derived <= reference
+    assert closure(small, []) == reference
+    # their consequences come from saturating the concept triples, not from owlrl's schema closure
+    assert not set(as_ox(derived)) & compile_rules(small).tbox
+
+
 def test_closure_equals_owlrl_with_transitive_and_symmetric_edges(ontology):
     asserted = located(("a", "b"), ("b", "c"), ("c", "d"), ("d", "a2")) + [
         (URIRef(E + "a"), RDF.type, CK.Village),
@@ -263,3 +292,31 @@ def test_data_needing_unsupported_rules_falls_back_to_owlrl(tmp_path, ontology):
         put(store, "sample", triples)
         materialize(store)
         assert inferred_of(store) == owlrl_closure(ontology, triples)
+
+
+def test_batched_reasoning_against_the_store_equals_owlrl(tmp_path, ontology, monkeypatch):
+    """Past IN_MEMORY_MAX documents no closure is held: every recompute and addition goes in batches against
+    the store. Chains of edges and the same triple asserted in documents of different batches cross them."""
+    import kg.reasoning as reasoning
+
+    monkeypatch.setattr(reasoning, "IN_MEMORY_MAX", 2)
+    monkeypatch.setattr(reasoning, "_BATCH", 2)
+    docs = docs_corpus(5)
+    docs.update({"e1": located(("a", "b")), "e2": located(("b", "c")), "e3": located(("c", "d"), ("a", "b")),
+                 "e4": located(("a", "b"))})
+    keys = list(docs)
+    with Store(tmp_path / "kg", base_iri=IRI.base) as store:
+        for key in keys[:7]:
+            put(store, key, docs[key])
+        materialize(store)
+        assert not reasoning._LIVE  # nothing kept in memory
+        assert inferred_of(store) == owlrl_closure(ontology, [t for k in keys[:7] for t in docs[k]])
+        for key in keys[7:]:
+            put(store, key, docs[key])
+        update_inferences(store, keys[7:], [])
+        assert inferred_of(store) == owlrl_closure(ontology, [t for ts in docs.values() for t in ts])
+        for gone in ("e1", "e3"):
+            store.remove_graph(store.iris.document_graph(gone))
+            del docs[gone]
+        update_inferences(store, [], ["e1", "e3"])
+        assert inferred_of(store) == owlrl_closure(ontology, [t for ts in docs.values() for t in ts])
