@@ -29,6 +29,7 @@ from typing import Protocol
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, PROV
 
+from .control import update_control
 from .errors import InputError
 from .mapping import map_extraction
 from .namespaces import CK
@@ -140,6 +141,7 @@ def build(paths: Iterable[str | Path], store: Store, extractor: DocumentExtracto
     if run_reasoner:
         with _Timer(t, "reason"):
             inferred = catch_up_inferences(store)
+            update_control(store)  # who held which place when: after the inferences it reads
         if inferred is not None:
             report.reasoned, report.triples_inferred = True, inferred
     store.flush()
@@ -259,6 +261,7 @@ def reason(store: Store) -> int:
     n = materialize(store)  # also (re)writes the ontology graph
     store.flush()
     _record_reasoned(store)
+    update_control(store)
     return n
 
 
@@ -312,6 +315,7 @@ def remove_document(store: Store, doc_ref: str) -> str:
         triples += store.graph_size(g)
         store.remove_graph(g)
     inferred = catch_up_inferences(store)
+    update_control(store)
     store.flush()
     what = f"document {keys[0]}" if len(keys) == 1 else f"{len(keys)} documents"
     after = f"; {inferred} inferred triples" if inferred is not None else ""
