@@ -33,8 +33,8 @@ from .namespaces import CK, RDF, RDFS, XSD, IRIs, sparql_prologue
 from .store import Store
 from .store.terms import Literal, NamedNode, QuerySolutions
 
-__all__ = ["STATE_NOTE", "STATUS", "Capture", "Interval", "control_intervals", "derive_all", "derived_graph",
-           "update_control"]
+__all__ = ["CONTESTED_QUERY", "CONTROL_AT_QUERY", "STATE_NOTE", "STATUS", "Capture", "Interval",
+           "control_intervals", "derive_all", "derived_graph", "read_captures", "update_control"]
 
 STATE_NOTE = "kg-control-state.json"
 """Which document versions the derived graph reflects, the places each touched, and the graph's size."""
@@ -43,6 +43,45 @@ STATUS = {"denied": CK.StatusDenied, "confirmed": CK.StatusConfirmed, "asserted"
           "claimed": CK.StatusClaimed}
 """Attribution status of a capture, strongest first: the status of an interval is the first that one of its
 captures has."""
+
+
+CONTROL_AT_QUERY = """# Who controlled Aleppo on 1 December 2024, according to whom, and who disputed it?
+# (two controllers on one date: the sources disagree)
+SELECT DISTINCT ?controller ?from ?until ?status ?according ?disputedBy ?document WHERE {
+  ?place rdfs:label "Aleppo" .
+  ?interval a ck:ControlInterval ; ck:place ?place ; ck:controller ?c ; ck:from ?from ;
+            ck:attributionStatus ?s ; ck:supportedBy ?capture .
+  OPTIONAL { ?interval ck:until ?until }
+  FILTER(?from <= "2024-12-01"^^xsd:date && (!BOUND(?until) || ?until > "2024-12-01"^^xsd:date))
+  ?c rdfs:label ?controller . ?s rdfs:label ?status . ?capture ck:source ?document .
+  OPTIONAL { ?capture ck:claimedBy|ck:confirmedBy|ck:reportedBy ?a . ?a rdfs:label ?according }
+  OPTIONAL { ?capture ck:deniedBy ?d . ?d rdfs:label ?disputedBy }
+}
+ORDER BY ?from ?controller"""
+"""The documented question, answered from the control intervals (README, query page)."""
+
+CONTESTED_QUERY = """# Facts with conflicting attributions: claimed or reported by one side and denied by another, or
+# two sources naming different holders of a place on the same date
+SELECT DISTINCT ?kind ?fact ?place ?date ?says ?disputedBy ?document WHERE {
+  {
+    ?e ck:deniedBy ?d ; ck:modality ck:Asserted ; rdfs:label ?fact ; ck:source ?document .
+    ?d rdfs:label ?disputedBy .
+    OPTIONAL { ?e ck:claimedBy|ck:confirmedBy|ck:reportedBy ?c . ?c rdfs:label ?says }
+    OPTIONAL { ?e ck:date ?date }
+    OPTIONAL { ?e ck:capturedPlace|ck:place ?p . ?p rdfs:label ?place }
+    BIND("denied" AS ?kind)
+  } UNION {
+    ?i1 a ck:ControlInterval ; ck:place ?p ; ck:controller ?c1 ; ck:from ?date ; ck:source ?document .
+    ?i2 a ck:ControlInterval ; ck:place ?p ; ck:controller ?c2 ; ck:from ?from2 .
+    OPTIONAL { ?i2 ck:until ?until2 }
+    FILTER(?c1 != ?c2 && ?from2 <= ?date && (!BOUND(?until2) || ?until2 > ?date))
+    ?p rdfs:label ?place . ?c1 rdfs:label ?says . ?c2 rdfs:label ?disputedBy .
+    BIND(CONCAT(?says, " held ", ?place) AS ?fact)
+    BIND("other holder" AS ?kind)
+  }
+}
+ORDER BY ?place ?date ?kind"""
+"""Contested facts (README, query page, /contested)."""
 
 
 def derived_graph(iris: IRIs) -> str:

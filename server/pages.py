@@ -149,6 +149,7 @@ def dataset_stats() -> dict:
 
 
 def example_queries(stats: dict) -> list[tuple[str, str]]:
+    from .research import research_examples
     actor_iri, actor_label = stats.get("sample_actor") or ("http://example.org/actor", "an actor")
     return [
         ("Who captured what", """# ck:, rdfs:, skos:, ... are predeclared; the default graph is the union of all graphs
@@ -187,6 +188,7 @@ LIMIT 200"""),
 }
 GROUP BY ?type
 ORDER BY DESC(?events)"""),
+        *research_examples(),
     ]
 
 
