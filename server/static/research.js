@@ -121,7 +121,18 @@
     events.forEach((e) => e.actors.forEach((a) => actors.set(a.iri, a.label || a.iri)));
     [...actors].sort((a, b) => a[1].localeCompare(b[1])).forEach(([iri, label]) => option(filters.actor, iri, label));
     [...new Set(events.map((e) => e.type))].sort().forEach((t) => option(filters.type, t, t));
-    Object.values(filters).forEach((f) => f.addEventListener("change", redraw));
+    // filters can be given in the page's URL (events_actor, events_type, events_from, events_to), and changing
+    // one writes it there, so a filtered view can be shared
+    const params = new URLSearchParams(window.location.search);
+    Object.entries(filters).forEach(([name, f]) => {
+      if (params.get("events_" + name)) f.value = params.get("events_" + name);
+      f.addEventListener("change", () => {
+        const p = new URLSearchParams(window.location.search);
+        if (f.value) p.set("events_" + name, f.value); else p.delete("events_" + name);
+        window.history.replaceState(null, "", "?" + p.toString() + window.location.hash);
+        redraw();
+      });
+    });
     redraw();
   });
 })();
