@@ -4,6 +4,7 @@ questions (who held a place on a date; contested facts) answered by their SPARQL
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from control_corpus import Cap, CaptureExtractor, write_docs
@@ -187,3 +188,10 @@ def test_the_derived_graph_meets_its_shapes(tmp_path, corpus):
         data.remove(t)
     broken = validate_graph(data, ontology, SHAPES_FILE)
     assert any("controller" in v.message for v in broken.errors)
+
+
+def test_readme_documents_the_queries_as_the_code_runs_them():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for query in (CONTROL_AT_QUERY, CONTESTED_QUERY):
+        body = "\n".join(line for line in query.splitlines() if not line.startswith("#"))
+        assert body in readme
