@@ -243,12 +243,22 @@ def _document_hashes(store: Store) -> dict[str, str]:
     return out
 
 
-def _document_places(store: Store, key: str) -> list[str]:
-    graph = store.iris.document_graph(key)
-    rows = store.query(sparql_prologue() + f"""SELECT DISTINCT ?p WHERE {{ GRAPH <{graph}> {{
-        ?e ck:capturedPlace|ck:recapturedPlace ?p }} }}""")
+def _document_places(store: Store, keys: Iterable[str]) -> dict[str, list[str]]:
+    """The places each of the documents ``keys`` reports captured (one query for all of them)."""
+    keys = sorted(keys)
+    out: dict[str, list[str]] = {k: [] for k in keys}
+    if not keys:
+        return out
+    graphs = " ".join(f"<{store.iris.document_graph(k)}>" for k in keys)
+    rows = store.query(sparql_prologue() + f"""SELECT DISTINCT ?g ?p WHERE {{ VALUES ?g {{ {graphs} }}
+        GRAPH ?g {{ ?e ck:capturedPlace|ck:recapturedPlace ?p }} }}""")
     assert isinstance(rows, QuerySolutions)
-    return sorted(v for r in rows if (v := _val(r["p"])))
+    prefix = store.iris.document_graph_prefix
+    for r in rows:
+        g, p = _val(r["g"]), _val(r["p"])
+        if g and p:
+            out[g[len(prefix):]].append(p)
+    return {k: sorted(v) for k, v in out.items()}
 
 
 def _read_state(store: Store) -> dict | None:
@@ -276,7 +286,7 @@ def derive_all(store: Store) -> int:
     if triples:
         store.put_graph(graph, triples)
     documents = _document_hashes(store)
-    _write_state(store, documents, {k: _document_places(store, k) for k in documents})
+    _write_state(store, documents, _document_places(store, documents))
     return len(set(triples))
 
 
@@ -294,9 +304,9 @@ def update_control(store: Store) -> int | None:
         return None
     places_of = {k: v for k, v in state["places"].items() if k in current and k not in added}
     touched: set[str] = {p for k in removed for p in state["places"].get(k, [])}
-    for k in added:
-        places_of[k] = _document_places(store, k)
-        touched.update(places_of[k])
+    for k, places in _document_places(store, added).items():
+        places_of[k] = places
+        touched.update(places)
     if touched:
         old = store.query(sparql_prologue() + f"""SELECT ?i ?p ?o WHERE {{ GRAPH <{graph}> {{
             VALUES ?place {{ {' '.join(f'<{p}>' for p in sorted(touched))} }}
