@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -176,3 +180,39 @@ def test_filters_narrow_the_map_and_the_timeline(srv, tmp_path):
         dom = chromium(tmp_path, f"{srv.url}/?{query}", "--virtual-time-budget=8000", "--dump-dom").stdout.decode()
         assert len(re.findall(r'<path[^>]*class="[^"]*kg-marker', dom)) == markers, query
         assert len(re.findall(r'<rect[^>]*class="kg-bar', dom)) == bars, query
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+def test_kg_serve_tiles_option_draws_tiles_over_the_basemap(store_path, tmp_path):
+    # tiles from a loopback port where nothing listens: the tile layer is there, nothing is fetched, and the
+    # basemap still shows
+    tiles = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--store", str(store_path), "--port", str(port),
+                             "--tiles", tiles], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                status, headers, _ = http_request(url + "/entity/aleppo", timeout=5)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail(f"kg serve did not start: {proc.stderr.read().decode() if proc.poll() is not None else ''}")
+        assert status == 200 and "img-src 'self' data: http://127.0.0.1:9;" in headers["content-security-policy"]
+        dom = chromium(tmp_path, url + "/entity/aleppo", "--virtual-time-budget=8000", "--dump-dom").stdout.decode()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        proc.stderr.close()
+    assert re.search(r'<img[^>]*class="leaflet-tile', dom) and "127.0.0.1:9/" in dom
+    assert len(re.findall(r'<path[^>]*class="[^"]*kg-marker', dom)) == 3
+    basemap = dom[dom.index("leaflet-basemap-pane"):]
+    assert len(re.findall(r"<path", basemap[:basemap.index("leaflet-control-container")])) > 100
