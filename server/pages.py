@@ -149,7 +149,8 @@ def dataset_stats() -> dict:
 
 
 def example_queries(stats: dict) -> list[tuple[str, str]]:
-    from .research import research_examples
+    from .research import research_examples  # here: research imports this module
+
     actor_iri, actor_label = stats.get("sample_actor") or ("http://example.org/actor", "an actor")
     return [
         ("Who captured what", """# ck:, rdfs:, skos:, ... are predeclared; the default graph is the union of all graphs
