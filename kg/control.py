@@ -11,7 +11,8 @@ confirmed one, else asserted when a report states one as fact, else claimed.
 
 Captures of one place by one actor with no capture by another actor between them make one interval. Two
 captures by different actors that start on the same day both hold until a later capture by someone else: their
-intervals overlap, which is how two sources naming different holders on one date show (``/contested``).
+intervals overlap, which is how two sources naming different holders on one date show (``/contested``), unless
+one capture names both actors (allies taking the place together).
 Undated captures from undated reports cannot be ordered: each actor gets one interval without dates.
 
 The intervals live in their own named graph (:func:`derived_graph`), maintained like the inferred graph: a note
@@ -75,6 +76,7 @@ SELECT DISTINCT ?kind ?fact ?place ?date ?says ?disputedBy ?document WHERE {
     ?i2 a ck:ControlInterval ; ck:place ?p ; ck:controller ?c2 ; ck:from ?from2 .
     OPTIONAL { ?i2 ck:until ?until2 }
     FILTER(?c1 != ?c2 && ?from2 <= ?date && (!BOUND(?until2) || ?until2 > ?date))
+    FILTER NOT EXISTS { ?i1 ck:supportedBy ?joint . ?i2 ck:supportedBy ?joint }  # allies taking it together
     ?p rdfs:label ?place . ?c1 rdfs:label ?says . ?c2 rdfs:label ?disputedBy .
     BIND(CONCAT(?says, " held ", ?place) AS ?fact)
     BIND("other holder" AS ?kind)
@@ -181,12 +183,12 @@ def read_captures(store: Store, places: Iterable[str] | None = None) -> dict[str
         values = ""
     rows = store.query(sparql_prologue() + _CAPTURES % values, use_default_graph_as_union=True)
     assert isinstance(rows, QuerySolutions)
-    seen: dict[str, dict] = {}
+    seen: dict[tuple[str, str], dict] = {}  # by (event, place): an event may take several places
     for r in rows:
-        e = _val(r["e"])
-        assert e is not None
-        info = seen.setdefault(e, {"place": _val(r["p"]), "actors": set(), "dates": set(), "docdates": set(),
-                                   "docs": set(), "claimed": False, "confirmed": False, "denied": False})
+        e, p = _val(r["e"]), _val(r["p"])
+        assert e is not None and p is not None
+        info = seen.setdefault((e, p), {"place": p, "actors": set(), "dates": set(), "docdates": set(),
+                                        "docs": set(), "claimed": False, "confirmed": False, "denied": False})
         info["actors"].add(_val(r["a"]))
         for key, var in (("dates", "d"), ("docdates", "docdate"), ("docs", "doc")):
             if r[var] is not None:
@@ -194,7 +196,7 @@ def read_captures(store: Store, places: Iterable[str] | None = None) -> dict[str
         for key in ("claimed", "confirmed", "denied"):
             info[key] |= r[key] is not None
     out: dict[str, list[Capture]] = defaultdict(list)
-    for e, info in seen.items():
+    for (e, _), info in seen.items():
         days = [d for d in map(_first_day, info["dates"]) if d] or \
             [d for d in map(_first_day, info["docdates"]) if d]
         status = "denied" if info["denied"] else "confirmed" if info["confirmed"] else \

@@ -291,8 +291,11 @@ def control_panel(place: str) -> Markup:
     at_text = request.args.get("at", "")
     at = parse_day(at_text)
     holders = held_on(intervals, at) if at else []
+    # holders named by different captures disagree; one capture naming several actors is a joint one
+    disagree = any(not set(a.captures) & set(b.captures) for a in holders for b in holders if a is not b)
     return Markup(render_template("research_control.html", intervals=intervals, captures=captures, at=at,
-                                  at_text=at_text, bad_at=bool(at_text) and at is None, holders=holders))
+                                  at_text=at_text, bad_at=bool(at_text) and at is None, holders=holders,
+                                  disagree=disagree))
 
 
 # ------------------------------------------------------------------------------------------ contested facts

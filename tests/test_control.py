@@ -195,3 +195,19 @@ def test_readme_documents_the_queries_as_the_code_runs_them():
     for query in (CONTROL_AT_QUERY, CONTESTED_QUERY):
         body = "\n".join(line for line in query.splitlines() if not line.startswith("#"))
         assert body in readme
+
+
+def test_allies_capturing_together_hold_jointly_and_are_not_contested(tmp_path):
+    docs = write_docs(tmp_path / "joint.jsonl", {"j": ("2024-12-02", [Cap("hts", "hama", "2024-12-01")])})
+    with Store(tmp_path / "store") as store:
+        build([docs], store, CaptureExtractor())
+        event = rows(store, "SELECT ?e WHERE { ?e a ck:Capture }")[0]["e"]
+        graph = store.iris.document_graph(store.document_keys()[0])
+        # a second agent of the same capture, as the extractor writes a joint one
+        store.change_graph(graph, [(NamedNode(event), NamedNode(str(CK.agent)),
+                                    NamedNode("http://127.0.0.1:5000/entity/sdf"))], [])
+        store.remove_graph(derived_graph(store.iris))
+        update_control(store)
+        holders = rows(store, "SELECT ?c WHERE { ?i a ck:ControlInterval ; ck:controller ?c }")
+        assert len(holders) == 2
+        assert rows(store, CONTESTED_QUERY) == []
