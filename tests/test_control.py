@@ -21,11 +21,11 @@ from kg.control import (
     derived_graph,
     update_control,
 )
-from kg.namespaces import CK, sparql_prologue
+from kg.namespaces import CK, RDF, sparql_prologue
 from kg.reasoning import load_ontology
 from kg.store import Store
 from kg.store.terms import Literal, NamedNode
-from kg.validate import SHAPES_FILE, validate_graph
+from kg.validate import SHAPES_FILE, validate, validate_graph
 
 D = date.fromisoformat
 
@@ -182,6 +182,11 @@ def test_the_derived_graph_meets_its_shapes(tmp_path, corpus):
                 data.add(t)
     ontology = load_ontology()
     report = validate_graph(data, ontology, SHAPES_FILE)
+    with Store(tmp_path / "store") as store:  # `kg validate` checks the intervals too
+        bad = (NamedNode("http://example.org/interval"), NamedNode(str(RDF.type)),
+               NamedNode(str(CK.ControlInterval)))
+        store.change_graph(derived_graph(store.iris), [bad], [])
+        assert any("controller" in v.message for v in validate(store).errors)
     assert report.ok, report.format()
     # the shape can fail: an interval without its controller
     for t in list(data.triples((None, CK.controller, None))):
