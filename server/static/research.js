@@ -81,9 +81,18 @@
       t.textContent = "no dated events";
       return;
     }
-    const day = (d) => Date.parse(d.slice(0, 10) + (d.length === 4 ? "-01-01" : d.length === 7 ? "-01" : ""));
-    let lo = Math.min(...dated.map((e) => day(e.date))), hi = Math.max(...dated.map((e) => day(e.date)));
-    lo -= 86400000; hi += 2 * 86400000;
+    // a date is a span: a day, a month ("2024-12") or a year ("2024"), drawn from its first to its last day
+    const DAY = 86400000;
+    const span = (d) => {
+      const [y, m] = [Number(d.slice(0, 4)), Number(d.slice(5, 7))];
+      if (d.length === 4) return [Date.UTC(y, 0, 1), Date.UTC(y + 1, 0, 1)];
+      if (d.length === 7) return [Date.UTC(y, m - 1, 1), Date.UTC(y, m, 1)];
+      const t = Date.parse(d.slice(0, 10));
+      return [t, t + DAY];
+    };
+    let lo = Math.min(...dated.map((e) => span(e.date)[0])), hi = Math.max(...dated.map((e) => span(e.date)[1]));
+    if (hi - lo < 14 * DAY) { const mid = (lo + hi) / 2; lo = mid - 7 * DAY; hi = mid + 7 * DAY; }
+    lo -= DAY; hi += DAY;
     const x = (t) => left + (t - lo) / (hi - lo) * (width - left - right);
     types.forEach((type, i) => {
       const y = top + i * row;
@@ -92,16 +101,20 @@
       label.textContent = type;
     });
     const axisY = top + types.length * row + 4;
+    const ticks = new Set();
     for (let k = 0; k <= 5; k++) {
-      const t = lo + (hi - lo) * k / 5;
-      const tick = svg("text", { x: x(t), y: axisY + 14, "text-anchor": "middle", class: "timeline-tick" }, root);
-      tick.textContent = new Date(t).toISOString().slice(0, 10);
+      const label = new Date(lo + (hi - lo) * k / 5).toISOString().slice(0, 10);
+      if (ticks.has(label)) continue;
+      ticks.add(label);
+      const tick = svg("text", { x: x(Date.parse(label)), y: axisY + 14, "text-anchor": "middle",
+        class: "timeline-tick" }, root);
+      tick.textContent = label;
     }
-    const barWidth = Math.max(5, x(lo + 86400000) - x(lo));
     dated.forEach((e) => {
+      const [start, end] = span(e.date);
       const y = top + types.indexOf(e.type) * row + 4;
       const parent = e.href ? svg("a", { href: e.href }, root) : root;
-      const bar = svg("rect", { x: x(day(e.date)), y: y, width: barWidth, height: row - 8, rx: 2,
+      const bar = svg("rect", { x: x(start), y: y, width: Math.max(5, x(end) - x(start)), height: row - 8, rx: 2,
         fill: colour(e.type), class: "kg-bar" + (e.reported ? " reported" : "") }, parent);
       svg("title", {}, bar).textContent = `${e.label || e.type} — ${e.date}${e.reported ? " (report's date)" : ""}`;
     });
