@@ -29,6 +29,7 @@ from typing import Protocol
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, PROV
 
+from .control import update_control
 from .errors import InputError
 from .layout import put_document, remove_documents
 from .mapping import map_document
@@ -156,6 +157,7 @@ def build(paths: Iterable[str | Path], store: Store, extractor: DocumentExtracto
     if run_reasoner:
         with _Timer(t, "reason"):
             inferred = catch_up_inferences(store, changed=gained)
+            update_control(store)  # who held which place when: after the inferences it reads
         if inferred is not None:
             report.reasoned, report.triples_inferred = True, inferred
     store.flush()
@@ -283,6 +285,7 @@ def reason(store: Store) -> int:
     n = materialize(store)  # also (re)writes the ontology graph
     store.flush()
     _record_reasoned(store)
+    update_control(store)
     return n
 
 
@@ -332,6 +335,7 @@ def remove_document(store: Store, doc_ref: str) -> str:
         raise InputError(doc_ref, "no such document in the store")
     triples, gained = remove_documents(store, keys)
     inferred = catch_up_inferences(store, changed=gained)
+    update_control(store)
     store.flush()
     what = f"document {keys[0]}" if len(keys) == 1 else f"{len(keys)} documents"
     after = f"; {inferred} inferred triples" if inferred is not None else ""

@@ -124,6 +124,15 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+def _tiles(text: str) -> str:
+    from server.research import valid_tile_url
+
+    try:
+        return valid_tile_url(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     from .store import Store
 
@@ -153,7 +162,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "KG_TIMEOUT": args.timeout, "KG_UPDATE_TOKEN": args.update_token, "KG_CORS_ORIGIN": args.cors,
         "KG_MAX_ROWS": args.max_rows, "MAX_CONTENT_LENGTH": args.max_body,
         "KG_MAX_QUERY_MEMORY": args.max_query_memory, "KG_MAX_WORKERS": args.max_workers,
-        "KG_CLIENT_QUERIES": args.client_queries})
+        "KG_CLIENT_QUERIES": args.client_queries, "KG_TILES": args.tiles})
     server = make_server(app, args.host, args.port, ServerLimits(
         threads=args.threads, header_timeout=args.header_timeout, client_connections=args.client_connections,
         trusted_proxy=args.trusted_proxy))
@@ -301,6 +310,9 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
                    help="seconds a client has to send a request's headers (default 10)")
     p.add_argument("--trusted-proxy", default=None, metavar="ADDR",
                    help="the reverse proxy's address: client addresses are then read from X-Forwarded-For")
+    p.add_argument("--tiles", type=_tiles, default=os.environ.get("KG_TILES"), metavar="URL",
+                   help="map tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (the default), or "
+                        "'none' for the bundled offline basemap only (env KG_TILES)")
     _store_arg(p)
 
 

@@ -29,6 +29,7 @@ from typing import BinaryIO
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
+from .control import derived_graph
 from .errors import KGError
 from .namespaces import CK, PREFIXES
 from .store import Store
@@ -95,7 +96,8 @@ def export(store: Store, fmt: str, out: BinaryIO, *, graphs: str = "all") -> Non
 
 # ------------------------------------------------------------------------------------------ graphs
 def selected_graphs(store: Store, graphs: str = "all") -> list[rdf.NamedNode]:
-    """The named graphs of a selection, in a stable order: documents, inferred, ontology."""
+    """The named graphs of a selection, in a stable order: documents, inferred, derived (control intervals),
+    ontology."""
     if graphs not in GRAPH_SELECTIONS:
         raise ExportError(f"unknown graph selection {graphs!r} (choose from {', '.join(GRAPH_SELECTIONS)})")
     iris = store.iris
@@ -103,7 +105,7 @@ def selected_graphs(store: Store, graphs: str = "all") -> list[rdf.NamedNode]:
     if graphs in ("asserted", "all"):
         chosen += [rdf.NamedNode(str(iris.document_graph(k))) for k in store.document_keys()]
     for wanted, iri in (("inferred", iris.inferred_graph), ("all", iris.inferred_graph),
-                        ("all", iris.ontology_graph)):
+                        ("all", derived_graph(iris)), ("all", iris.ontology_graph)):
         if graphs == wanted and store.contains_graph(iri):
             chosen.append(rdf.NamedNode(str(iri)))
     return chosen

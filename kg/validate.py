@@ -1,6 +1,6 @@
 """``kg validate``: SHACL shapes and OWL consistency of a stored knowledge graph.
 
-Two checks, both on the asserted document graphs plus the inferred graph:
+Two checks, both on the asserted document graphs plus the inferred graph (and the derived control intervals):
 
 - SHACL (pyshacl) with ``ontology/shapes.ttl``: what every extracted event must carry (an agent, the
   sentence it came from, its document, a modality, ...). The ontology is passed as ``ont_graph``.
@@ -22,6 +22,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
+from .control import derived_graph
 from .namespaces import CK, GAF, NIF
 from .reasoning import ONTOLOGY_DIR, Reasoner, load_ontology
 from .store import Store
@@ -93,6 +94,9 @@ def _validate(store: Store) -> ValidationReport:
     else:
         for s, p, o in Reasoner.from_store(store).inferred():
             data.add((from_ox(s), from_ox(p), from_ox(o)))
+    if store.contains_graph(derived_graph(store.iris)):  # control intervals
+        for t in store.graph_triples(derived_graph(store.iris)):
+            data.add(t)
     ontology = store.graph(store.iris.ontology_graph) if store.contains_graph(store.iris.ontology_graph) else None
     return validate_graph(data, ontology if ontology is not None and len(ontology) else load_ontology())
 

@@ -18,6 +18,8 @@ Configuration keys (``config=`` or environment):
 ``KG_PREEMPT_AFTER``  seconds after which a running query is a long one, which a light client waiting may stop
                       once the pool is at KG_MAX_WORKERS (default 0.25; env KG_PREEMPT_AFTER; see executor.py)
 ``KG_MAX_HEADER``     cap on one request header's length in bytes (default 8192): 431 beyond
+``KG_TILES``          map tile URL template (env KG_TILES; default OpenStreetMap's; ``none``: the bundled basemap
+                      only); its host is the one image source the pages' CSP adds
 
 HTML responses carry a Content-Security-Policy (scripts and styles only from this server, no inline script,
 no framing) and X-Frame-Options: DENY.
@@ -41,6 +43,8 @@ from .executor import QueryPool, default_memory_bytes
 from .gsp import bp as gsp_bp
 from .pages import bp as pages_bp
 from .remote import RemoteQueries
+from .research import DEFAULT_TILES, content_security_policy, tile_url
+from .research import bp as research_bp
 from .sparql import bp as sparql_bp
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -97,6 +101,7 @@ def create_app(store_path: str | None = None, *, store: Store | None = None, bas
         KG_CLIENT_QUERIES=int(_env_float("KG_CLIENT_QUERIES", 2)),
         KG_PREEMPT_AFTER=_env_float("KG_PREEMPT_AFTER", 0.25),
         KG_MAX_HEADER=8192,
+        KG_TILES=os.environ.get("KG_TILES") or DEFAULT_TILES,
         MAX_CONTENT_LENGTH=10 * 1024 * 1024,
     )
     if config:
@@ -112,6 +117,7 @@ def create_app(store_path: str | None = None, *, store: Store | None = None, bas
     app.register_blueprint(sparql_bp)
     app.register_blueprint(gsp_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(research_bp)
     app.register_blueprint(downloads_bp)
     register_error_handlers(app)
 
@@ -128,7 +134,7 @@ def create_app(store_path: str | None = None, *, store: Store | None = None, bas
     def _headers(resp: Response) -> Response:
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         if resp.mimetype == "text/html":
-            resp.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            resp.headers["Content-Security-Policy"] = content_security_policy(CONTENT_SECURITY_POLICY, tile_url())
             resp.headers["X-Frame-Options"] = "DENY"
         origin = app.config.get("KG_CORS_ORIGIN")
         if origin:

@@ -21,6 +21,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from markupsafe import Markup
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
+from kg.control import CONTESTED_QUERY, CONTROL_AT_QUERY
 from kg.namespaces import CK, GAF, GEO, NIF
 from kg.plover import load_plover_types
 from kg.query import DEFAULT_PREFIXES
@@ -169,6 +170,8 @@ LIMIT 200"""),
 }
 GROUP BY ?type
 ORDER BY DESC(?events)"""),
+        ("Who controlled Aleppo on 1 December 2024", CONTROL_AT_QUERY),
+        ("Contested facts", CONTESTED_QUERY),
     ]
 
 

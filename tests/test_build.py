@@ -16,6 +16,7 @@ from conftest import SAMPLE_TEXT, FakeExtractor, make_extraction
 
 from kg.build import STATE_NOTE, build, find_documents, pending_inferences, remove_document
 from kg.cli import main
+from kg.control import derived_graph
 from kg.errors import InputError
 from kg.layout import document_statements
 from kg.mapping import map_extraction
@@ -228,7 +229,7 @@ def test_bookkeeping_stays_out_of_the_rdf_data_and_a_lost_state_file_is_recovere
     build([corpus], store, RichFakeExtractor())
     graphs = {g.value for g in store.graphs()}
     assert graphs == {str(store.iris.document_graph(k)) for k in store.document_keys()} | {
-        str(store.iris.ontology_graph), str(store.iris.inferred_graph)}
+        str(store.iris.ontology_graph), str(store.iris.inferred_graph), derived_graph(store.iris)}
     inferred = quads(store)
     (store.path / STATE_NOTE).unlink()
     assert len(pending_inferences(store)[0]) == 2

@@ -15,6 +15,7 @@ from rdflib.namespace import RDF
 from kg.build import reason
 from kg.cli import EXPORT_FORMATS
 from kg.cli import main as cli_main
+from kg.control import derived_graph
 from kg.errors import KGError
 from kg.export import (
     CONTEXT_FILE,
@@ -79,7 +80,8 @@ def test_graph_selection(store):
     assert len(asserted) == 2 and all(iris.is_document_graph(g) for g in asserted)
     assert [g.value for g in selected_graphs(store, "inferred")] == [str(iris.inferred_graph)]
     assert {g.value for g in selected_graphs(store, "all")} == asserted | {str(iris.inferred_graph),
-                                                                           str(iris.ontology_graph)}
+                                                                           str(iris.ontology_graph),
+                                                                           derived_graph(iris)}
     with pytest.raises(ExportError):
         selected_graphs(store, "everything")
 
