@@ -160,6 +160,7 @@ def control_intervals(captures: Iterable[Capture]) -> list[Interval]:
 _CAPTURES = """SELECT ?e ?p ?a ?d ?docdate ?doc ?claimed ?confirmed ?denied WHERE {
   %s
   ?e ck:capturedPlace|ck:recapturedPlace ?p ; ck:agent ?a ; ck:modality ck:Asserted .
+  FILTER(STRSTARTS(STR(?e), "%s"))
   OPTIONAL { ?e ck:date ?d }
   OPTIONAL { ?e ck:source ?doc OPTIONAL { ?doc dcterms:date ?docdate } }
   OPTIONAL { ?e ck:claimedBy ?claimed }
@@ -181,7 +182,9 @@ def read_captures(store: Store, places: Iterable[str] | None = None) -> dict[str
         values = "VALUES ?p { " + " ".join(f"<{p}>" for p in places) + " }"
     else:
         values = ""
-    rows = store.query(sparql_prologue() + _CAPTURES % values, use_default_graph_as_union=True)
+    # only this store's events: a server-grade store may hold other datasets beside it
+    rows = store.query(sparql_prologue() + _CAPTURES % (values, f"{store.iris.base}event/"),
+                       use_default_graph_as_union=True)
     assert isinstance(rows, QuerySolutions)
     seen: dict[tuple[str, str], dict] = {}  # by (event, place): an event may take several places
     for r in rows:

@@ -216,3 +216,21 @@ def test_allies_capturing_together_hold_jointly_and_are_not_contested(tmp_path):
         holders = rows(store, "SELECT ?c WHERE { ?i a ck:ControlInterval ; ck:controller ?c }")
         assert len(holders) == 2
         assert rows(store, CONTESTED_QUERY) == []
+
+
+@pytest.mark.slow
+def test_a_store_shared_with_other_datasets_derives_intervals_from_its_own_captures(tmp_path, virtuoso,
+                                                                                     monkeypatch):
+    """A server-grade store may hold other datasets beside ours: their captures are not ours to derive from."""
+    import uuid
+
+    monkeypatch.setenv("KG_STATE_DIR", str(tmp_path / "notes"))
+    ours = write_docs(tmp_path / "ours.jsonl", {"sdf": DOCS["sdf"]})
+    theirs = write_docs(tmp_path / "theirs.jsonl", {k: DOCS[k] for k in ("hts", "army")})
+    their_base, our_base = (f"http://kg-{uuid.uuid4().hex[:8]}.example/" for _ in range(2))
+    with Store(virtuoso.store_url, base_iri=their_base) as other:
+        build([theirs], other, CaptureExtractor())
+    with Store(virtuoso.store_url, base_iri=our_base) as store:
+        build([ours], store, CaptureExtractor())
+        supports = rows(store, f"SELECT ?e WHERE {{ GRAPH <{derived_graph(store.iris)}> {{ ?i ck:supportedBy ?e }} }}")
+        assert supports and all(r["e"].startswith(our_base) for r in supports), supports
