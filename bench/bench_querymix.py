@@ -90,7 +90,7 @@ def export_nquads(store_path: Path, out: Path, base: str) -> float:
 def bulk_load(v, nquads: Path) -> dict:
     shutil.copy(nquads, v.folder / "data.nq")
     t0 = time.perf_counter()
-    v.isql(f"ld_dir('{v.folder}', 'data.nq', 'http://example.org/unused');\nrdf_loader_run();\ncheckpoint;\n")
+    v.bulk_load("data.nq")
     return {"seconds": round(time.perf_counter() - t0, 1)}
 
 

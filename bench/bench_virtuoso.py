@@ -248,7 +248,7 @@ def load_rates(tmp: Path, nquads: Path, base: str) -> dict:
         v.isql("checkpoint;\n")
         empty_mb = _virtuoso_db_mb(v.folder)
         t0 = time.perf_counter()
-        v.isql(f"ld_dir('{v.folder}', 'data.nq', 'http://example.org/unused');\nrdf_loader_run();\ncheckpoint;\n")
+        v.bulk_load("data.nq")
         s = time.perf_counter() - t0
         with Store(v.store_url, read_only=True, base_iri=base) as check:
             loaded = len(check)
