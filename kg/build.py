@@ -31,9 +31,9 @@ from rdflib.namespace import DCTERMS, PROV
 
 from .control import update_control
 from .errors import InputError
-from .layout import put_document, remove_documents
+from .layout import CONTENT_HASH, document_hashes, put_document, remove_documents
 from .mapping import map_document
-from .namespaces import CK, IRIs
+from .namespaces import IRIs
 from .reasoning import materialize, update_inferences
 from .records import Document, Extraction
 from .sources import count_documents, read_documents
@@ -177,12 +177,9 @@ def _verdict(store: Store, doc: Document, seen_hashes: set[str]) -> str:
     return "new" if stored is None else "replace"
 
 
-_CONTENT_HASH = NamedNode(str(CK.contentHash))
-
-
 def _graphs_with_hash(store: Store, content_hash: str) -> list[str]:
     prefix = store.iris.document_graph_prefix
-    quads = store.quads(None, _CONTENT_HASH, Literal(content_hash), None)
+    quads = store.quads(None, CONTENT_HASH, Literal(content_hash), None)
     return [q.graph_name.value for q in quads
             if isinstance(q.graph_name, NamedNode) and q.graph_name.value.startswith(prefix)]
 
@@ -198,16 +195,6 @@ makes the next build redo that update; a missing or unreadable note means "nothi
 full update). It also records the inferred graph's size: a store other clients may write (a remote one)
 whose inferred graph no longer has that size was changed behind the note's back, and is reasoned again.
 """
-
-
-def _document_hashes(store: Store) -> dict[str, str]:
-    prefix = store.iris.document_graph_prefix
-    out = {}
-    for q in store.quads(None, _CONTENT_HASH, None, None):
-        g = q.graph_name
-        if isinstance(g, NamedNode) and g.value.startswith(prefix):
-            out[g.value[len(prefix):]] = q.object.value
-    return out
 
 
 def _reasoned_hashes(store: Store) -> dict[str, str]:
@@ -242,7 +229,7 @@ def inferred_fingerprint(store: Store) -> str:
 
 
 def _record_reasoned(store: Store) -> None:
-    state = {"reasoned": _document_hashes(store), "inferred": inferred_fingerprint(store)}
+    state = {"reasoned": document_hashes(store), "inferred": inferred_fingerprint(store)}
     store.write_note(STATE_NOTE, json.dumps(state, sort_keys=True))
 
 
@@ -251,7 +238,7 @@ def pending_inferences(store: Store) -> tuple[list[str], list[str]]:
 
     A replaced document (same key, new text) is in both lists.
     """
-    current, reasoned = _document_hashes(store), _reasoned_hashes(store)
+    current, reasoned = document_hashes(store), _reasoned_hashes(store)
     added = sorted(k for k, h in current.items() if reasoned.get(k) != h)
     removed = sorted(k for k, h in reasoned.items() if current.get(k) != h)
     return added, removed

@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from .layout import document_hashes
 from .namespaces import CK, RDF, RDFS, XSD, IRIs, sparql_prologue
 from .store import Store
 from .store.terms import Literal, NamedNode, QuerySolutions
@@ -238,16 +239,6 @@ def interval_triples(iv: Interval, iris: IRIs) -> list[tuple]:
 
 
 # ------------------------------------------------------------------------------------------ maintenance
-def _document_hashes(store: Store) -> dict[str, str]:
-    prefix = store.iris.document_graph_prefix
-    out = {}
-    for q in store.quads(None, _nn(str(CK.contentHash)), None, None):
-        g = q.graph_name
-        if isinstance(g, NamedNode) and g.value.startswith(prefix):
-            out[g.value[len(prefix):]] = q.object.value
-    return out
-
-
 def _document_places(store: Store, keys: Iterable[str]) -> dict[str, list[str]]:
     """The places each of the documents ``keys`` reports captured (one query for all of them)."""
     keys = sorted(keys)
@@ -290,7 +281,7 @@ def derive_all(store: Store) -> int:
     store.remove_graph(graph)
     if triples:
         store.put_graph(graph, triples)
-    documents = _document_hashes(store)
+    documents = document_hashes(store)
     _write_state(store, documents, _document_places(store, documents))
     return len(set(triples))
 
@@ -302,7 +293,7 @@ def update_control(store: Store) -> int | None:
     graph = derived_graph(store.iris)
     if state is None or state["size"] != store.graph_size(graph):
         return derive_all(store)  # never derived, or changed behind the note's back
-    current = _document_hashes(store)
+    current = document_hashes(store)
     added = sorted(k for k, h in current.items() if state["documents"].get(k) != h)
     removed = sorted(k for k, h in state["documents"].items() if current.get(k) != h)
     if not added and not removed:

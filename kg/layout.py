@@ -27,10 +27,11 @@ from .namespaces import CK, GAF
 from .store import Store
 from .store.terms import Literal, NamedNode, RdfFormat, Triple, as_ox_triple, canonical_decimal, parse
 
-__all__ = ["ENTITY_FACTS", "document_records", "document_statements", "put_document", "remove_documents",
-           "stated_facts"]
+__all__ = ["CONTENT_HASH", "ENTITY_FACTS", "document_hashes", "document_records", "document_statements",
+           "put_document", "remove_documents", "stated_facts"]
 
 ENTITY_FACTS = NamedNode(str(CK.entityFacts))
+CONTENT_HASH = NamedNode(str(CK.contentHash))
 _DENOTED_BY = NamedNode(str(GAF.denotedBy))
 _BATCH = 200  # triples per look-up query on a remote store
 
@@ -79,6 +80,17 @@ def stated_facts(store: Store, key: str) -> set[OxTriple]:
     for q in store.quads(doc, ENTITY_FACTS, None, graph):
         return _parse(q.object.value)
     return set()
+
+
+def document_hashes(store: Store) -> dict[str, str]:
+    """The content hash of every stored document version, by document key."""
+    prefix = store.iris.document_graph_prefix
+    out = {}
+    for q in store.quads(None, CONTENT_HASH, None, None):
+        g = q.graph_name
+        if isinstance(g, NamedNode) and g.value.startswith(prefix):
+            out[g.value[len(prefix):]] = q.object.value
+    return out
 
 
 def document_records(store: Store) -> Iterator[set[OxTriple]]:
